@@ -1,0 +1,79 @@
+"""The one typed settings object. Built at the entry point (CLI, app, tests) and passed down.
+
+Every field can be set from the environment as ``CITEQA_<FIELD>`` (e.g. ``CITEQA_EMBED_MODEL``).
+Nothing below the entry point reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="forbid", validate_assignment=True)
+
+    # --- where things live
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path(".citeqa")  # git-ignored; Chroma + the derived BM25 cache live here
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 → chromadb.HttpClient instead of the embedded store
+    collection: str = "citeqa"  # prefix of Chroma collection names ([a-zA-Z0-9._-])
+
+    # --- ingestion
+    chunk_size: int = Field(400, ge=50, le=4000)  # target characters per chunk; sentences are never cut
+
+    # --- embeddings: a hub name or a local path; "none" (or "") means lexical-only
+    embed_model: str = "BAAI/bge-m3"
+    embed_device: str = "cpu"
+    embed_batch_size: int = Field(16, ge=1)
+    embed_query_prefix: str | None = None  # None → known default for the model family (e5: "query: ", bge: "")
+    embed_doc_prefix: str | None = None
+    model_cache_dir: Path | None = None  # None → the Hugging Face default cache
+    allow_download: bool = True  # try the hub when a name is not cached (probed first, fails fast offline)
+
+    # --- retrieval
+    top_k: int = Field(8, ge=1, le=50)  # passages handed to the answerer
+    candidates: int = Field(30, ge=1, le=500)  # per retriever, before fusion
+    rrf_k: int = Field(60, ge=1)
+    lexical_weight_zh: float = 1.0
+    dense_weight_zh: float = 1.0
+    lexical_weight_en: float = 0.3
+    dense_weight_en: float = 1.0
+    rerank_model: str | None = None  # e.g. "BAAI/bge-reranker-v2-m3"; off unless set
+    rerank_top: int = Field(20, ge=1)
+
+    # --- answering
+    answerer: Literal["extractive", "openai", "ollama"] = "extractive"
+    llm_model: str = ""
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None  # CITEQA_LLM_API_KEY; never logged or dumped
+    llm_temperature: float = 0.0
+    llm_timeout_s: float = 60.0
+    max_answer_sentences: int = Field(4, ge=1, le=20)
+    max_question_chars: int = Field(2000, ge=10)
+
+    # --- interface
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: SecretStr | None = None  # "user:password" for the chat login
+    feedback_path: Path = Path(".citeqa/feedback.jsonl")
+    max_upload_mb: int = Field(50, ge=1)
+
+    @property
+    def embeddings_enabled(self) -> bool:
+        return self.embed_model.strip().lower() not in ("", "none", "off")
+
+    def public_dict(self) -> dict[str, object]:
+        """Settings safe to print or write to a report: secrets are masked."""
+        out: dict[str, object] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr) or name in ("llm_api_key", "auth"):
+                out[name] = "***" if value else None
+            elif isinstance(value, Path):
+                out[name] = str(value)
+            else:
+                out[name] = value
+        return out

@@ -1,0 +1,109 @@
+"""Plain data that flows through citeqa: Document → Chunk → Passage → Answer.
+
+Nothing here imports a heavy library; every other module exchanges these values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Lang = Literal["zh", "en", "mixed"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one source paragraph, true to the source file.
+
+    ``char_start``/``char_end`` are offsets into the raw text of the source file *as loaded*
+    (for a PDF: the page texts joined as ``ingest.load`` documents), so
+    ``raw[char_start:char_end]`` equals ``text`` once whitespace is removed from both.
+    """
+
+    id: str
+    doc: str  # file name, e.g. "000_7b030ac21b7d218f.txt"
+    title: str
+    section: str  # heading path, " > " joined; "" when none
+    paragraph: int  # UN paragraph number, or a running index for unnumbered documents
+    page: int | None  # 1-based PDF page; None for text files
+    char_start: int
+    char_end: int
+    text: str
+    kind: Literal["body", "footnote"] = "body"
+    part: int = 0  # index of this piece when a long paragraph is split (0 for the first / only)
+    numbered: bool = False  # True when ``paragraph`` is the document's own paragraph number
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Passage:
+    """A chunk as retrieved: its number ``n`` in the list the answerer sees (1-based), rank and score."""
+
+    chunk: Chunk
+    score: float
+    n: int = 0
+    rank: int = 0
+    scores: dict[str, float] = field(default_factory=dict)  # per-retriever scores, e.g. {"bm25": .., "dense": ..}
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "n": self.n,
+            "doc": c.doc,
+            "title": c.title,
+            "section": c.section,
+            "paragraph": c.paragraph,
+            "page": c.page,
+            "char_start": c.char_start,
+            "char_end": c.char_end,
+            "text": c.text,
+            "score": round(float(self.score), 6),
+        }
+
+
+@dataclass
+class Sentence:
+    """One sentence of an answer and the passage numbers it cites (all verified)."""
+
+    text: str
+    citations: list[int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": list(self.citations)}
+
+
+@dataclass
+class Answer:
+    """What a question gets. The UI and the eval read this and nothing else."""
+
+    question: str
+    language: Lang
+    answer: str  # the text shown, with [n] markers
+    refused: bool
+    sentences: list[Sentence]
+    passages: list[Passage]  # the cited passages (for a refusal: the closest ones, offered for checking)
+    retrieved: list[Passage]  # everything retrieved, numbered as the answerer saw it
+    mode: dict[str, str]  # {"retrieval": "hybrid"|"lexical", "answerer": "extractive"|"llm:<model>", "notice": ...}
+    timings: dict[str, float]
+    dropped: list[str] = field(default_factory=list)  # sentences removed as unsupported (never shown as fact)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answer": self.answer,
+            "refused": self.refused,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "passages": [p.to_dict() for p in self.passages],
+            "retrieved": [p.to_dict() for p in self.retrieved],
+            "mode": dict(self.mode),
+            "timings": {k: round(v, 6) for k, v in self.timings.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    content: str

@@ -1,0 +1,9 @@
+"""citeqa CLI commands (ask)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the shared app."""
