@@ -1,0 +1,210 @@
+"""Ingestion: files → documents → chunks → vectors → a new store generation, incrementally and atomically.
+
+Files are compared by the sha256 of their bytes: unchanged files are skipped, changed ones replace their
+chunks, files gone from the corpus folder lose theirs (only when the corpus folder itself is ingested).
+When nothing changed, nothing is written and `store.version()` stays. A file that cannot be read is
+reported in `skipped` and whatever it had in the index stays. A run that dies midway leaves the previous
+generation serving (see `rag.store`). A different embedder than the index's re-embeds everything; going
+from embeddings to none (a model that failed to load) is refused unless `rebuild` asks for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunk import chunk_document
+from ingest.load import LoadError, iter_corpus_files, load_document
+from ingest.manifest import load_manifest, title_for
+from rag.embed import Embedder
+from rag.lexical import load_lexical
+from rag.settings import Settings
+from rag.store import LEXICAL_EMBEDDER, ChunkStore, DocInfo
+from rag.types import Chunk
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]  # (stage "load" | "embed", done, total)
+
+
+class IngestError(RuntimeError):
+    """Ingestion refused to run; the message says what to do."""
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0  # documents in the index after the run
+    paragraphs: int = 0
+    chunks: int = 0
+    per_doc: dict[str, int] = field(default_factory=dict)  # chunks per indexed document
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    mode: str = "lexical"  # "hybrid" | "lexical"
+    seconds: float = 0.0
+    changed: bool = False
+    version: str | None = None
+    notice: str = ""  # the embedder's notice, filled in by the caller that loaded it
+    redone: str = ""  # why every document was processed again ("--rebuild", "embedding model changed", ...)
+
+
+@dataclass
+class _Loaded:
+    path: Path
+    sha256: str
+    title: str
+    chunks: list[Chunk]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def chunking_signature(settings: Settings) -> str:
+    """What decides how documents are cut: when it changes, every document is read and chunked again."""
+    import ingest.chunk
+
+    return f"size={settings.chunk_size};chunker={getattr(ingest.chunk, 'CHUNKER_VERSION', '1')}"
+
+
+def count_paragraphs(chunks: list[Chunk]) -> int:
+    """Paragraphs behind these chunks: each paragraph opens with its part-0 piece."""
+    return sum(1 for c in chunks if c.part == 0)
+
+
+def _vectorizer(embedder: Embedder | None, batch: int, tick: Callable[[int], None]) -> Callable[[list[str]], list]:
+    """texts → document vectors in batches (the 1-d constant vector in lexical-only mode)."""
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        if embedder is None:
+            tick(len(texts))
+            return [[1.0] for _ in texts]
+        out: list[list[float]] = []
+        for start in range(0, len(texts), batch):
+            out.extend(embedder.embed_documents(texts[start:start + batch]))
+            tick(len(texts[start:start + batch]))
+        return out
+
+    return embed
+
+
+def _collect(paths: list[Path] | None, settings: Settings, skipped: list[tuple[str, str]]) -> dict[str, Path]:
+    """doc name → file, for every readable corpus file under `paths` (first file wins a name clash)."""
+    if paths is None:
+        if not Path(settings.corpus_dir).is_dir():
+            raise FileNotFoundError(f"Corpus folder {settings.corpus_dir} not found — create it, set "
+                                    "CITEQA_CORPUS_DIR, or pass files to ingest")
+        roots = [Path(settings.corpus_dir)]
+    else:
+        roots = []
+        for p in paths:
+            (roots.append(Path(p)) if Path(p).exists() else skipped.append((str(p), "no such file or folder")))
+    files: dict[str, Path] = {}
+    for f in iter_corpus_files(roots):
+        f = Path(f)
+        if f.name in files:
+            skipped.append((str(f), f"another file named {f.name} was ingested from {files[f.name].parent}"))
+        else:
+            files[f.name] = f
+    return files
+
+
+def _load(files: dict[str, Path], hashes: dict[str, str], settings: Settings, skipped: list[tuple[str, str]],
+          progress: Progress | None) -> dict[str, _Loaded]:
+    manifest = load_manifest(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+    loaded: dict[str, _Loaded] = {}
+    for n, (name, path) in enumerate(sorted(files.items()), 1):
+        try:
+            document = load_document(path)
+            title = title_for(name, manifest.get(name), document)
+            chunks = chunk_document(document, title, settings.chunk_size)
+        except LoadError as exc:
+            skipped.append((str(path), str(getattr(exc, "reason", exc))))
+        except Exception as exc:  # one odd file must not stop the others
+            log.exception("Failed to ingest %s", path)
+            skipped.append((str(path), f"unexpected error: {type(exc).__name__}: {exc}"))
+        else:
+            if chunks:
+                loaded[name] = _Loaded(path, hashes[name], title, chunks)
+            else:
+                skipped.append((str(path), "no text to index"))
+        if progress:
+            progress("load", n, len(files))
+    return loaded
+
+
+def ingest_paths(paths: list[Path] | None, settings: Settings, store: ChunkStore, embedder: Embedder | None,
+                 progress: Progress | None = None, rebuild: bool = False) -> IngestReport:
+    """Bring the index up to date with `paths` (None → the corpus folder). See the module docstring."""
+    started = time.perf_counter()
+    report = IngestReport(mode="hybrid" if embedder is not None else "lexical")
+    files = _collect(paths, settings, report.skipped)
+    hashes = {name: file_sha256(path) for name, path in files.items()}
+    indexed = store.doc_hashes()
+    target = embedder.id if embedder is not None else LEXICAL_EMBEDDER
+    chunking = chunking_signature(settings)
+    rechunk = store.version() is not None and store.chunking() != chunking  # e.g. CITEQA_CHUNK_SIZE changed
+    if embedder is None and store.embedder_id() != LEXICAL_EMBEDDER and not rebuild:
+        raise IngestError(f"The index holds embeddings from '{store.embedder_id()}' but no embedding model is "
+                          "loaded — make it available (`citeqa models pull`, CITEQA_EMBED_MODEL), or run "
+                          "`citeqa ingest --rebuild` to rebuild the index lexical-only")
+    reembed_kept = rebuild or (store.version() is not None and store.embedder_id() != target)
+    todo = {n: p for n, p in files.items() if rebuild or reembed_kept or rechunk or indexed.get(n) != hashes[n]}
+    loaded = _load(todo, hashes, settings, report.skipped, progress)
+    report.removed = sorted(d for d in indexed if paths is None and d not in files)
+    kept = sorted(d for d in indexed if d not in loaded and d not in report.removed)
+    report.added = sorted(n for n in loaded if n not in indexed)
+    report.updated = sorted(n for n in loaded if n in indexed and indexed[n] != hashes[n])
+    report.changed = bool(loaded or report.removed or reembed_kept)
+    if report.changed:
+        report.redone = ("--rebuild" if rebuild else "embedding model changed" if reembed_kept
+                         else "chunk size or chunker changed" if rechunk else "")
+    if report.changed:
+        _write(store, embedder, settings, loaded, kept if reembed_kept else [], kept if not reembed_kept else [],
+               target, chunking, progress)
+    load_lexical(store, Path(settings.index_dir) / "bm25")
+    docs = store.documents()
+    report.documents = len(docs)
+    report.per_doc = {d.doc: d.chunks for d in docs}
+    report.chunks = sum(d.chunks for d in docs)
+    report.paragraphs = sum(d.paragraphs for d in docs)
+    report.version = store.version()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write(store: ChunkStore, embedder: Embedder | None, settings: Settings, loaded: dict[str, _Loaded],
+           reembed: list[str], copy: list[str], target: str, chunking: str, progress: Progress | None) -> None:
+    """Write one new generation: copied + re-embedded + loaded documents; activate it only when complete."""
+    infos = {d.doc: d for d in store.documents()}
+    total = sum(len(x.chunks) for x in loaded.values()) + sum(infos[d].chunks for d in reembed if d in infos)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embed", done, total)
+
+    vectorize = _vectorizer(embedder, settings.embed_batch_size, tick)
+    gen = store.begin(target, embedder.dim if embedder is not None else 1, chunking)
+    try:
+        gen.copy_docs(copy)
+        gen.copy_docs(reembed, reembed=vectorize)
+        for name, item in sorted(loaded.items()):
+            vectors = vectorize([c.text for c in item.chunks])
+            info = DocInfo(doc=name, title=item.title, sha256=item.sha256, chunks=len(item.chunks),
+                           paragraphs=count_paragraphs(item.chunks), path=str(item.path))
+            gen.add_document(info, item.chunks, vectors)
+        store.activate(gen)
+    except BaseException:
+        gen.abort()
+        raise

@@ -1,0 +1,216 @@
+"""Dense embeddings: the `Embedder` interface, the sentence-transformers implementation and a loader that
+never stalls and never raises for a model it cannot have (it says what to do and falls back to BM25).
+
+Loading order for ``settings.embed_model``: a local path → the local Hugging Face cache (loaded with
+``local_files_only=True``) → a download, only when ``settings.allow_download``, hub access is not switched off
+(``HF_HUB_OFFLINE``) and the hub answers a TCP probe within 2 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BGE_ZH_INSTRUCTION = "为这个句子生成表示以用于检索相关文章："
+BGE_EN_INSTRUCTION = "Represent this sentence for searching relevant passages: "
+PROBE_TIMEOUT_S = 2.0
+# weights for other runtimes that sentence-transformers (torch) never reads: bge-m3's ONNX copy alone is 2.3 GB
+OTHER_FRAMEWORKS = ["onnx/*", "openvino/*", "*.onnx", "*.onnx_data", "*.msgpack", "*.h5", "*.ot", "*.tflite"]
+
+
+def family_prefixes(name: str) -> tuple[str, str]:
+    """(query prefix, document prefix) the model family expects; ("", "") when it expects none."""
+    base = Path(name.rstrip("/\\")).name.lower() or name.lower()
+    if re.search(r"(^|[/_.-])e5([/_.-]|$)", base) and "instruct" not in base:
+        return "query: ", "passage: "
+    if base.startswith("bge-") and "m3" not in base:
+        if re.search(r"(^|-)zh(-|$)", base):
+            return BGE_ZH_INSTRUCTION, ""
+        if re.search(r"(^|-)en(-|$)", base):
+            return BGE_EN_INSTRUCTION, ""
+    return "", ""
+
+
+class Embedder(ABC):
+    """Turns text into normalised vectors. Subclasses implement `embed_batch` and set `name` and `dim`."""
+
+    name: str = ""
+    dim: int = 0
+    query_prefix: str = ""
+    doc_prefix: str = ""
+
+    @abstractmethod
+    def embed_batch(self, texts: list[str]) -> list[list[float]]:
+        """Embed texts exactly as given (no prefixes); unit-length vectors of `dim` floats."""
+
+    @property
+    def id(self) -> str:
+        """What the index records: two embedders with the same id produce the same document vectors."""
+        return f"{self.name}|doc_prefix={self.doc_prefix}" if self.doc_prefix else self.name
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_batch([self.doc_prefix + t for t in texts])
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_batch([self.query_prefix + text])[0]
+
+    def set_prefixes(self, settings: Settings) -> None:
+        """Family defaults, overridden by `embed_query_prefix` / `embed_doc_prefix` when set."""
+        query, doc = family_prefixes(self.name)
+        self.query_prefix = query if settings.embed_query_prefix is None else settings.embed_query_prefix
+        self.doc_prefix = doc if settings.embed_doc_prefix is None else settings.embed_doc_prefix
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model, loaded from a local directory or the local cache only."""
+
+    def __init__(self, source: str, name: str, device: str = "cpu", batch_size: int = 16,
+                 cache_dir: Path | None = None) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self.model = SentenceTransformer(source, device=device, local_files_only=True,
+                                         cache_folder=str(cache_dir) if cache_dir else None)
+        self.name = name
+        self.dim = int(self.model.get_embedding_dimension() or 0)
+        self.batch_size = batch_size
+
+    def embed_batch(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return vectors.astype("float32").tolist()
+
+
+@dataclass
+class EmbedderStatus:
+    embedder: Embedder | None
+    notice: str  # "" when the configured model loaded; otherwise one line saying why and what to do
+
+
+def _hub_offline() -> bool:
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE)
+
+
+def hub_reachable(url: str | None = None, timeout: float = PROBE_TIMEOUT_S) -> bool:
+    """True when a TCP connection to the hub opens within `timeout` (DNS included: the probe runs in a
+    daemon thread, so a slow resolver cannot hold us longer than `timeout`)."""
+    if url is None:
+        from huggingface_hub import constants
+
+        url = constants.ENDPOINT
+    parsed = urlparse(url)
+    host, port = parsed.hostname or "", parsed.port or (443 if parsed.scheme == "https" else 80)
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(result and result[0])
+
+
+def cached_model_dir(name: str, cache_dir: Path | None = None) -> Path | None:
+    """The snapshot directory of `name` in the local Hugging Face cache, or None. No network."""
+    from huggingface_hub import try_to_load_from_cache
+
+    if name.count("/") != 1:
+        return None
+    for filename in ("modules.json", "config.json"):
+        try:
+            found = try_to_load_from_cache(name, filename, cache_dir=cache_dir)
+        except Exception:  # an invalid repo id, an unreadable cache: simply "not cached"
+            return None
+        if isinstance(found, str):
+            return Path(found).parent
+    return None
+
+
+def _unavailable(name: str, why: str) -> str:
+    return (f"No embedding model '{name}' ({why}) — run `citeqa models pull` on a connected machine or set "
+            "CITEQA_EMBED_MODEL to a local path; running lexical-only (BM25).")
+
+
+def _load(source: str, name: str, settings: Settings) -> EmbedderStatus:
+    try:
+        embedder = SentenceTransformerEmbedder(source, name, settings.embed_device, settings.embed_batch_size,
+                                               settings.model_cache_dir)
+    except Exception as exc:  # a broken or incompatible model must not take the app down
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        return EmbedderStatus(None, f"Embedding model '{name}' failed to load ({type(exc).__name__}: {first}) — "
+                                    "fix or re-pull it (`citeqa models pull`); running lexical-only (BM25).")
+    embedder.set_prefixes(settings)
+    return EmbedderStatus(embedder, "")
+
+
+def load_embedder(settings: Settings) -> EmbedderStatus:
+    """The configured embedder, or None with a one-line notice. Never raises, never waits on the network
+    for more than the probe's 2 s."""
+    name = settings.embed_model.strip()
+    if not settings.embeddings_enabled:
+        return EmbedderStatus(None, "Embeddings are off (CITEQA_EMBED_MODEL=none); running lexical-only (BM25).")
+    local = Path(name).expanduser()
+    if local.is_dir():
+        return _load(str(local.resolve()), str(local.resolve()), settings)
+    if local.exists() or name.startswith((".", "/", "~")):
+        return EmbedderStatus(None, _unavailable(name, "a path that is not a model directory"))
+    snapshot = cached_model_dir(name, settings.model_cache_dir)
+    if snapshot is not None:
+        return _load(str(snapshot), name, settings)
+    if not settings.allow_download:
+        return EmbedderStatus(None, _unavailable(name, "not a local path, not in the cache, downloads disabled"))
+    if _hub_offline():
+        return EmbedderStatus(None, _unavailable(name, "not a local path, not in the cache, HF_HUB_OFFLINE is set"))
+    if not hub_reachable():
+        return EmbedderStatus(None, _unavailable(name, "not a local path, not in the cache, hub unreachable"))
+    try:
+        snapshot = pull_model(name, settings.model_cache_dir)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        return EmbedderStatus(None, _unavailable(name, f"download failed: {first}"))
+    return _load(str(snapshot), name, settings)
+
+
+class ModelUnavailable(RuntimeError):
+    """`pull_model` could not fetch a model; the message says why and what to do."""
+
+
+def pull_model(name: str, cache_dir: Path | None = None) -> Path:
+    """Download `name` into the Hugging Face cache (or return its local path); the snapshot directory."""
+    local = Path(name).expanduser()
+    if local.is_dir():
+        return local.resolve()
+    if _hub_offline():
+        raise ModelUnavailable(f"Cannot fetch '{name}': hub access is off (HF_HUB_OFFLINE=1) — unset it on a "
+                               "connected machine, or copy the model folder here and point CITEQA_EMBED_MODEL at it.")
+    if not hub_reachable():
+        raise ModelUnavailable(f"Cannot fetch '{name}': the Hugging Face hub is unreachable — run this on a "
+                               "connected machine and copy the cache, or use a local model path.")
+    from huggingface_hub import snapshot_download
+
+    try:
+        path = snapshot_download(name, cache_dir=cache_dir, ignore_patterns=OTHER_FRAMEWORKS)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelUnavailable(f"Cannot fetch '{name}': {first}") from exc
+    return Path(path)

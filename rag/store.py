@@ -1,0 +1,285 @@
+"""The chunk store: Chroma holds every chunk's text, metadata and embedding (the source of truth).
+
+Atomic generations: a write goes to a NEW collection ``{collection}-g{N}``; unchanged documents are copied
+with their stored vectors, new ones added, then the active pointer (a record in ``{collection}-meta``, shared
+by every app instance on one Chroma server) flips to it and the old generation is deleted. A crash at any
+point leaves the pointer on the previous, complete generation; dead generations are removed at the next write.
+Only one ingest should run at a time against one store (readers are unaffected).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from rag.generation import Generation
+from rag.settings import Settings
+from rag.store_records import (
+    DocInfo,
+    IndexWriteError,
+    StoreError,
+    StoreUnavailable,
+    chunk_from_record,
+    doc_from_record,
+    doc_to_record,
+)
+from rag.types import Chunk
+
+__all__ = ["ChunkStore", "DocInfo", "Generation", "IndexWriteError", "StoreError", "StoreUnavailable",
+           "LEXICAL_EMBEDDER"]
+
+log = logging.getLogger(__name__)
+LEXICAL_EMBEDDER = "none"  # embedder id of an index built without embeddings (1-d constant vectors)
+POINTER = "active"
+COUNTER = "counter"
+T = TypeVar("T")
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+class ChunkStore:
+    def __init__(self, client: Any, settings: Settings, where: str) -> None:
+        self.client = client
+        self.prefix = settings.collection
+        self.where = where  # the index folder or server URL, for messages
+        self.remote = bool(settings.chroma_url)
+        self.max_batch = int(client.get_max_batch_size())
+        self._meta_col: Any = None
+        self._active: tuple[str, Any] | None = None
+        self._chunks: tuple[str, list[Chunk]] | None = None
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, settings: Settings) -> ChunkStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+            try:
+                client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                             ssl=url.scheme == "https", settings=chroma_settings)
+                client.heartbeat()
+            except Exception as exc:
+                raise StoreUnavailable(
+                    f"Chroma server at {settings.chroma_url} is not answering ({_first_line(exc)}) — start it with "
+                    f"`chroma run --path {settings.index_dir / 'chroma'} --port {url.port or 8000}` "
+                    "or unset CITEQA_CHROMA_URL") from exc
+            return cls(client, settings, settings.chroma_url)
+        path = Path(settings.index_dir) / "chroma"
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as exc:
+            raise IndexWriteError(f"Cannot open the index at {path} ({_first_line(exc)}) — make the folder "
+                                  "writable or set CITEQA_INDEX_DIR to one that is") from exc
+        return cls(client, settings, str(path))
+
+    def _meta(self) -> Any:
+        if self._meta_col is None:
+            self._meta_col = self.client.get_or_create_collection(
+                f"{self.prefix}-meta", embedding_function=None, metadata={"role": "citeqa-meta"})
+        return self._meta_col
+
+    def _pointer(self) -> dict[str, Any] | None:
+        """The active-generation record (every read starts here, so a server gone away is noticed here)."""
+        try:
+            got = self._meta().get(ids=[POINTER], include=["metadatas"])
+        except Exception as exc:
+            if not self.remote:
+                raise
+            raise StoreUnavailable(f"Chroma server at {self.where} stopped answering ({_first_line(exc)}) — "
+                                   "restart it (`chroma run …`) or unset CITEQA_CHROMA_URL") from exc
+        return dict(got["metadatas"][0]) if got["ids"] else None
+
+    def _collection(self, name: str) -> Any:
+        if self._active is None or self._active[0] != name:
+            self._active = (name, self.client.get_collection(name, embedding_function=None))
+        return self._active[1]
+
+    def _read(self, op: Callable[[Any], T], empty: T) -> T:
+        """Run `op` on the active collection; once more if another instance swapped generations meanwhile."""
+        from chromadb.errors import NotFoundError
+
+        for attempt in (0, 1):
+            pointer = self._pointer()
+            if pointer is None:
+                return empty
+            try:
+                return op(self._collection(str(pointer["collection"])))
+            except NotFoundError:
+                self._active = None
+                if attempt:
+                    raise
+        return empty
+
+    # ------------------------------------------------------------------ reading
+    def version(self) -> str | None:
+        """Name of the active generation; changes whenever the index changes. None when nothing is indexed."""
+        pointer = self._pointer()
+        return str(pointer["collection"]) if pointer else None
+
+    def embedder_id(self) -> str:
+        """The embedder the active generation was built with ("none" for lexical-only or an empty index)."""
+        pointer = self._pointer()
+        return str(pointer.get("embedder", LEXICAL_EMBEDDER)) if pointer else LEXICAL_EMBEDDER
+
+    def dim(self) -> int:
+        pointer = self._pointer()
+        return int(pointer.get("dim", 1)) if pointer else 0
+
+    def chunking(self) -> str:
+        """How the active generation's chunks were cut (as given to `begin`); "" when unknown or empty."""
+        pointer = self._pointer()
+        return str(pointer.get("chunking", "")) if pointer else ""
+
+    def dense_ready(self, embedder: Any) -> bool:
+        """True when `embedder` produced this index's vectors, so `dense_search` with its queries is meaningful."""
+        return embedder is not None and self.version() is not None and self.embedder_id() == embedder.id
+
+    def count(self) -> int:
+        return self._read(lambda col: int(col.count()), 0)
+
+    def _get_all(self, col: Any, **kwargs: Any) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+        include = kwargs.pop("include", ["documents", "metadatas"])
+        offset = 0
+        while True:
+            got = col.get(include=include, limit=self.max_batch, offset=offset, **kwargs)
+            for key in out:
+                values = got.get(key)
+                if values is not None:
+                    out[key].extend(list(values))
+            if len(got["ids"]) < self.max_batch:
+                return out
+            offset += self.max_batch
+
+    def chunks(self) -> list[Chunk]:
+        """Every chunk of the active generation, in document / offset order (cached per version)."""
+        version = self.version()
+        if version is None:
+            return []
+        if self._chunks is None or self._chunks[0] != version:
+            got = self._read(self._get_all, {"ids": [], "documents": [], "metadatas": []})
+            chunks = [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                                                     strict=True)]
+            chunks.sort(key=lambda c: (c.doc, c.char_start, c.part, c.id))
+            self._chunks = (version, chunks)
+        return list(self._chunks[1])
+
+    def get(self, ids: list[str]) -> list[Chunk]:
+        """The chunks with these ids, in the order asked (unknown ids are left out)."""
+        if not ids:
+            return []
+        got = self._read(lambda col: col.get(ids=list(ids), include=["documents", "metadatas"]),
+                         {"ids": [], "documents": [], "metadatas": []})
+        found = {i: chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                                                   strict=True)}
+        return [found[i] for i in ids if i in found]
+
+    def documents(self) -> list[DocInfo]:
+        version = self.version()
+        if version is None:
+            return []
+        got = self._meta().get(where={"gen": version}, include=["metadatas"])
+        return sorted((doc_from_record(m) for m in got["metadatas"]), key=lambda d: d.doc)
+
+    def doc_hashes(self) -> dict[str, str]:
+        return {d.doc: d.sha256 for d in self.documents()}
+
+    def dense_search(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
+        """The k chunks nearest to `vector` with their cosine similarity, best first."""
+        pointer = self._pointer()
+        if pointer is None or k <= 0:
+            return []
+        if len(vector) != int(pointer.get("dim", 1)):
+            raise StoreError(f"Query vector has {len(vector)} dimensions, the index {pointer.get('dim')} (built "
+                             f"with '{pointer.get('embedder')}') — re-run `citeqa ingest` with the configured embedder")
+
+        def query(col: Any) -> list[tuple[Chunk, float]]:
+            n = min(k, col.count())
+            if n == 0:
+                return []
+            got = col.query(query_embeddings=[list(vector)], n_results=n,
+                            include=["documents", "metadatas", "distances"])
+            rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
+            return [(chunk_from_record(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
+
+        return self._read(query, [])
+
+    # ------------------------------------------------------------------ writing
+    def generations(self) -> list[str]:
+        """Names of every generation collection in the store (the active one and any dead leftovers)."""
+        pattern = re.compile(rf"^{re.escape(self.prefix)}-g(\d+)$")
+        names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+        return sorted((n for n in names if pattern.match(n)), key=lambda n: int(pattern.match(n).group(1)))
+
+    def _write(self, what: str, op: Callable[[], T]) -> T:
+        try:
+            return op()
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.where} while {what} ({_first_line(exc)}) — "
+                                  "free disk space or fix permissions and run `citeqa ingest` again; "
+                                  "the previous index is still in use") from exc
+
+    def clean_dead(self) -> list[str]:
+        """Delete generations (and their document records) other than the active one; their names."""
+        active = self.version()
+        dead = [n for n in self.generations() if n != active]
+        for name in dead:
+            self._write("deleting a dead generation", lambda name=name: self.client.delete_collection(name))
+        records = self._meta().get(where={"role": "doc"}, include=["metadatas"])
+        stale = [i for i, m in zip(records["ids"], records["metadatas"], strict=True) if m.get("gen") != active]
+        if stale:
+            self._write("deleting dead document records", lambda: self._meta().delete(ids=stale))
+        return dead
+
+    def begin(self, embedder_id: str, dim: int, chunking: str = "") -> Generation:
+        """Start a new generation (after deleting dead leftovers of earlier ones). `chunking` records how the
+        chunks were cut (e.g. the chunk size), so a later ingest can tell when they must be cut again."""
+        numbers = [int(n.rsplit("-g", 1)[1]) for n in self.generations()]
+        got = self._meta().get(ids=[COUNTER], include=["metadatas"])
+        numbers += [int(m.get("last", 0)) for m in got["metadatas"]]
+        number = max(numbers, default=0) + 1  # never reused, even after a dead generation is deleted
+        self._write("numbering a generation", lambda: self._meta().upsert(
+            ids=[COUNTER], embeddings=[[1.0]], metadatas=[{"last": number}]))
+        self.clean_dead()
+        name = f"{self.prefix}-g{number}"
+        col = self._write("creating a generation", lambda: self.client.create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedder": embedder_id, "dim": dim, "generation": number, "created": time.time()}))
+        gen = Generation(self, col, name, embedder_id, dim)
+        gen.chunking = chunking
+        return gen
+
+    def activate(self, gen: Generation) -> None:
+        """Make `gen` the active generation (after checking it is complete), then drop the previous one."""
+        count = self._write("checking the new generation", gen.collection.count)
+        if count != gen.expected:
+            raise StoreError(f"Generation {gen.name} holds {count} chunks, expected {gen.expected}; not activated")
+        old = self.version()
+        records = [doc_to_record(gen.name, info) for info in gen.docs.values()]
+        for start in range(0, len(records), self.max_batch):
+            part = records[start:start + self.max_batch]
+            self._write("recording documents", lambda part=part: self._meta().upsert(
+                ids=[r[0] for r in part], embeddings=[[1.0]] * len(part), metadatas=[r[1] for r in part]))
+        pointer = {"collection": gen.name, "embedder": gen.embedder_id, "dim": gen.dim, "chunking": gen.chunking,
+                   "activated": time.time()}
+        self._write("switching to the new generation",
+                    lambda: self._meta().upsert(ids=[POINTER], embeddings=[[1.0]], metadatas=[pointer]))
+        self._chunks = None
+        if old and old != gen.name:
+            try:
+                self.clean_dead()
+            except StoreError as exc:  # harmless: it is retried at the next ingest
+                log.warning("Could not delete the previous generation %s yet: %s", old, exc)

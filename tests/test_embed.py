@@ -1,0 +1,166 @@
+"""Embedder loading: local paths load and embed; names that cannot be had fall back to BM25 at once."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.embed import (
+    BGE_ZH_INSTRUCTION,
+    Embedder,
+    ModelUnavailable,
+    family_prefixes,
+    hub_reachable,
+    load_embedder,
+    pull_model,
+)
+from rag.settings import Settings
+
+
+def test_local_model_path_loads_and_embeds_unit_vectors(settings: Settings, tiny_model_path: Path) -> None:
+    settings.embed_model = str(tiny_model_path)
+    status = load_embedder(settings)
+    assert status.notice == ""
+    embedder = status.embedder
+    assert embedder is not None and embedder.dim == 64
+    vectors = embedder.embed_documents(["可持续氮管理", "circular economy", "第三次会议于布加勒斯特举行"])
+    assert len(vectors) == 3 and all(len(v) == 64 for v in vectors)
+    assert all(math.isclose(math.sqrt(sum(x * x for x in v)), 1.0, rel_tol=1e-4) for v in vectors)
+    assert vectors[0] != vectors[1]
+
+
+def test_e5_named_model_gets_query_and_passage_prefixes(
+    settings: Settings, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    e5_dir = tmp_path / "multilingual-e5-tiny"
+    shutil.copytree(tiny_model_path, e5_dir)
+    settings.embed_model = str(e5_dir)
+    embedder = load_embedder(settings).embedder
+    assert embedder is not None
+    assert (embedder.query_prefix, embedder.doc_prefix) == ("query: ", "passage: ")
+    assert embedder.embed_query("氮") == pytest.approx(embedder.embed_batch(["query: 氮"])[0], abs=1e-6)
+    assert embedder.embed_documents(["氮"])[0] == pytest.approx(
+        embedder.embed_batch(["passage: 氮"])[0], abs=1e-6
+    )
+    assert embedder.embed_query("氮") != pytest.approx(embedder.embed_batch(["氮"])[0], abs=1e-6)
+    assert "passage: " in embedder.id  # an index built with prefixed passages is told apart
+
+
+def test_prefix_settings_override_the_family_default(
+    settings: Settings, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    e5_dir = tmp_path / "e5-small"
+    shutil.copytree(tiny_model_path, e5_dir)
+    settings.embed_model = str(e5_dir)
+    settings.embed_query_prefix = "Q: "
+    settings.embed_doc_prefix = ""
+    embedder = load_embedder(settings).embedder
+    assert embedder is not None and (embedder.query_prefix, embedder.doc_prefix) == ("Q: ", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("intfloat/multilingual-e5-large", ("query: ", "passage: ")),
+        ("BAAI/bge-m3", ("", "")),
+        ("BAAI/bge-large-zh-v1.5", (BGE_ZH_INSTRUCTION, "")),
+        ("BAAI/bge-small-en-v1.5", ("Represent this sentence for searching relevant passages: ", "")),
+        ("sentence-transformers/all-MiniLM-L6-v2", ("", "")),
+        ("/models/bge-m3", ("", "")),
+    ],
+)
+def test_model_family_prefixes(name: str, expected: tuple[str, str]) -> None:
+    assert family_prefixes(name) == expected
+
+
+def test_uncached_model_name_falls_back_to_lexical_at_once_with_the_fix(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.embed_model = "BAAI/bge-m3"
+    settings.model_cache_dir = tmp_path / "empty-hf-cache"
+    started = time.perf_counter()
+    status = load_embedder(settings)
+    elapsed = time.perf_counter() - started
+    assert status.embedder is None
+    assert "No embedding model 'BAAI/bge-m3'" in status.notice
+    assert "not in the cache" in status.notice and "citeqa models pull" in status.notice
+    assert "lexical-only (BM25)" in status.notice and "\n" not in status.notice
+    assert elapsed < 5  # a hub client left to retry would take ~70 s
+
+
+def test_unreachable_hub_without_offline_flag_falls_back_quickly(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # a user's machine: hub allowed ...
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # ... but not answering
+    settings.embed_model = "BAAI/bge-m3"
+    settings.model_cache_dir = tmp_path / "empty-hf-cache"
+    started = time.perf_counter()
+    status = load_embedder(settings)
+    assert time.perf_counter() - started < 5
+    assert status.embedder is None and "hub unreachable" in status.notice
+
+
+def test_downloads_disabled_says_so(settings: Settings, tmp_path: Path) -> None:
+    settings.embed_model = "intfloat/multilingual-e5-small"
+    settings.model_cache_dir = tmp_path / "empty-hf-cache"
+    settings.allow_download = False
+    status = load_embedder(settings)
+    assert status.embedder is None and "downloads disabled" in status.notice
+
+
+def test_embeddings_off_is_lexical_with_a_notice(settings: Settings) -> None:
+    status = load_embedder(settings)  # the fixture says embed_model="none"
+    assert status.embedder is None and "lexical-only" in status.notice
+
+
+def test_missing_local_path_and_broken_model_folder_do_not_raise(settings: Settings, tmp_path: Path) -> None:
+    settings.embed_model = str(tmp_path / "no-such-model")
+    status = load_embedder(settings)
+    assert status.embedder is None and "no-such-model" in status.notice
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json", encoding="utf-8")
+    settings.embed_model = str(broken)
+    status = load_embedder(settings)
+    assert status.embedder is None and "failed to load" in status.notice and "lexical-only" in status.notice
+
+
+def test_hub_probe_is_quick_both_ways() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        assert hub_reachable(f"http://127.0.0.1:{port}", timeout=2)
+    started = time.perf_counter()
+    assert not hub_reachable(f"http://127.0.0.1:{port}", timeout=2)  # closed now: refused at once
+    assert time.perf_counter() - started < 2.5
+
+
+def test_pull_model_offline_raises_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="HF_HUB_OFFLINE"):
+        pull_model("BAAI/bge-m3", tmp_path / "cache")
+
+
+class Constant(Embedder):
+    """The smallest real Embedder: proves the base class supplies prefixes and the id."""
+
+    name, dim = "constant", 2
+    query_prefix = "q:"
+
+    def embed_batch(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0] if t.startswith("q:") else [0.0, 1.0] for t in texts]
+
+
+def test_embedder_subclass_needs_only_embed_batch() -> None:
+    embedder = Constant()
+    assert embedder.embed_query("x") == [1.0, 0.0]
+    assert embedder.embed_documents(["x", "y"]) == [[0.0, 1.0], [0.0, 1.0]]
+    assert embedder.id == "constant"

@@ -1,0 +1,210 @@
+"""Ingestion end to end on the real corpus: incremental, idempotent, atomic, tolerant of bad files."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from ingest.run import IngestError, IngestReport, ingest_paths
+from rag.embed import Embedder, load_embedder
+from rag.lexical import load_lexical
+from rag.settings import Settings
+from rag.store import ChunkStore
+
+DOCS = [
+    "000_7b030ac21b7d218f.txt",
+    "001_6cfd863ef6650e26.txt",
+    "003_eee71a5fe2a8738e.txt",
+    "004_c0676d05f06f9068.txt",
+]
+
+
+def corrupt_pdf() -> bytes:
+    return b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\n" + bytes(range(256)) * 8 + b"\n%%EOF"
+
+
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("secret", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def ingest(
+    settings: Settings, store: ChunkStore, embedder: Embedder | None = None, **kwargs: object
+) -> IngestReport:
+    return ingest_paths(kwargs.pop("paths", None), settings, store, embedder, **kwargs)
+
+
+def by_doc(store: ChunkStore) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for c in store.chunks():
+        out.setdefault(c.doc, []).append(c)
+    return out
+
+
+def test_corpus_ingests_and_a_second_run_changes_nothing(settings: Settings) -> None:
+    store = ChunkStore.open(settings)
+    stages: list[str] = []
+    first = ingest(settings, store, progress=lambda stage, done, total: stages.append(stage))
+    assert first.changed and first.documents == 4 and sorted(first.per_doc) == DOCS
+    assert first.chunks == store.count() == sum(first.per_doc.values()) and first.paragraphs > 0
+    assert first.mode == "lexical" and first.skipped == [] and first.added == DOCS
+    assert {"load", "embed"} <= set(stages)
+    assert (settings.index_dir / "bm25" / store.version() / "meta.json").exists()
+    ids = [c.id for c in store.chunks()]
+    second = ingest(settings, store)
+    assert not second.changed and second.version == first.version == store.version()
+    assert [c.id for c in store.chunks()] == ids and store.generations() == [first.version]
+    assert (
+        load_lexical(store, settings.index_dir / "bm25").search("布加勒斯特 混合形式", 1)[0][0].doc == DOCS[0]
+    )
+
+
+def test_a_changed_file_replaces_exactly_its_chunks(settings: Settings) -> None:
+    store = ChunkStore.open(settings)
+    ingest(settings, store)
+    before = by_doc(store)
+    path = settings.corpus_dir / DOCS[2]
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n\n99. 新增的一段：循环经济示范项目在十个城市启动。\n",
+        encoding="utf-8",
+    )
+    report = ingest(settings, store)
+    after = by_doc(store)
+    assert report.changed and report.updated == [DOCS[2]] and report.added == []
+    assert all(after[d] == before[d] for d in DOCS if d != DOCS[2])
+    assert any("循环经济示范项目在十个城市启动" in c.text for c in after[DOCS[2]])
+    assert store.doc_hashes()[DOCS[2]] != "" and report.version == store.version()
+
+
+def test_a_removed_file_loses_its_chunks_but_extra_paths_do_not_remove_anything(
+    settings: Settings, tmp_path: Path
+) -> None:
+    store = ChunkStore.open(settings)
+    ingest(settings, store)
+    extra = tmp_path / "extra" / "notes.md"
+    extra.parent.mkdir()
+    extra.write_text("# 补充说明\n\n环境署在 2025 年发布了关于海洋垃圾的补充说明。\n", encoding="utf-8")
+    report = ingest(settings, store, paths=[extra])
+    assert report.added == ["notes.md"] and report.removed == [] and report.documents == 5
+    (settings.corpus_dir / DOCS[3]).unlink()
+    report = ingest(settings, store)
+    assert DOCS[3] in report.removed and DOCS[3] not in by_doc(store)
+    assert {DOCS[0], DOCS[1], DOCS[2]} <= set(by_doc(store))
+
+
+def test_bad_files_are_reported_and_skipped_while_the_rest_is_indexed(settings: Settings) -> None:
+    (settings.corpus_dir / "broken.pdf").write_bytes(corrupt_pdf())
+    (settings.corpus_dir / "locked.pdf").write_bytes(encrypted_pdf())
+    store = ChunkStore.open(settings)
+    report = ingest(settings, store)
+    reasons = {Path(f).name: r for f, r in report.skipped}
+    assert set(reasons) == {"broken.pdf", "locked.pdf"}
+    assert "corrupt" in reasons["broken.pdf"] and "encrypted" in reasons["locked.pdf"]
+    assert sorted(report.per_doc) == DOCS and report.changed
+
+
+def test_a_file_that_turns_unreadable_keeps_what_was_indexed(settings: Settings) -> None:
+    store = ChunkStore.open(settings)
+    first = ingest(settings, store)
+    before = store.chunks()
+    (settings.corpus_dir / DOCS[1]).write_bytes(b"\x00\x01binary junk\x00" * 100)
+    report = ingest(settings, store)
+    assert [Path(f).name for f, _ in report.skipped] == [DOCS[1]]
+    assert not report.changed and store.version() == first.version and store.chunks() == before
+
+
+class FailingEmbedder(Embedder):
+    """A real embedder that dies after `batches` batches, as a crashing model or a killed process would."""
+
+    def __init__(self, inner: Embedder, batches: int) -> None:
+        self.inner, self.left = inner, batches
+        self.name, self.dim = inner.name, inner.dim
+        self.query_prefix, self.doc_prefix = inner.query_prefix, inner.doc_prefix
+
+    def embed_batch(self, texts: list[str]) -> list[list[float]]:
+        if self.left == 0:
+            raise RuntimeError("embedding model crashed")
+        self.left -= 1
+        return self.inner.embed_batch(texts)
+
+
+def test_an_ingest_that_dies_midway_leaves_the_previous_index_serving(
+    settings: Settings, tiny_model_path: Path
+) -> None:
+    settings.embed_model = str(tiny_model_path)
+    settings.embed_batch_size = 8
+    embedder = load_embedder(settings).embedder
+    assert embedder is not None
+    store = ChunkStore.open(settings)
+    first = ingest(settings, store, embedder)
+    assert first.mode == "hybrid" and store.embedder_id() == embedder.id and store.dim() == 64
+    before = store.chunks()
+    query = embedder.embed_query("可持续氮管理工作组")
+    dense_before = store.dense_search(query, 5)
+    path = settings.corpus_dir / DOCS[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n30. 新增段落。\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="crashed"):
+        ingest(settings, store, FailingEmbedder(embedder, batches=3))
+    assert store.version() == first.version and store.chunks() == before
+    assert store.dense_search(query, 5) == dense_before
+    assert store.generations() == [first.version]  # the unfinished generation was dropped
+    assert load_lexical(store, settings.index_dir / "bm25").search("可持续氮管理", 3)
+    report = ingest(settings, store, embedder)
+    assert report.changed and report.updated == [DOCS[0]] and store.version() != first.version
+    assert store.generations() == [store.version()]
+
+
+def test_switching_embedders_re_embeds_everything(
+    settings: Settings, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    store = ChunkStore.open(settings)
+    lexical = ingest(settings, store)
+    assert store.embedder_id() == "none" and store.dim() == 1
+    extra = tmp_path / "elsewhere" / "note.txt"
+    extra.parent.mkdir()
+    extra.write_text("一份不在语料库文件夹中的说明：塑料污染谈判在釜山举行。\n", encoding="utf-8")
+    ingest(settings, store, paths=[extra])
+    extra.unlink()  # its file is gone: on the switch it must be re-embedded from the stored text
+    settings.embed_model = str(tiny_model_path)
+    embedder = load_embedder(settings).embedder
+    assert embedder is not None and not store.dense_ready(embedder)
+    hybrid = ingest(settings, store, embedder, paths=[settings.corpus_dir / DOCS[0]])
+    assert hybrid.changed and hybrid.mode == "hybrid" and store.dense_ready(embedder) and store.dim() == 64
+    assert hybrid.documents == 5 and hybrid.chunks == lexical.chunks + hybrid.per_doc["note.txt"]
+    note = [c for c in store.chunks() if c.doc == "note.txt"]
+    assert note and store.dense_search(embedder.embed_query(note[0].text), 1)[0][0] == note[0]
+    assert ingest(settings, store, embedder).removed == ["note.txt"]
+    assert not ingest(settings, store, embedder).changed
+    version = store.version()
+    with pytest.raises(IngestError, match="--rebuild"):  # a model that failed to load must not wipe vectors
+        ingest(settings, store, None)
+    assert store.version() == version and store.dense_ready(embedder)
+    back = ingest(settings, store, None, rebuild=True)
+    assert back.changed and store.embedder_id() == "none" and store.dim() == 1
+
+
+def test_rebuild_rewrites_everything_with_the_same_chunks(settings: Settings) -> None:
+    store = ChunkStore.open(settings)
+    first = ingest(settings, store)
+    chunks = store.chunks()
+    again = ingest(settings, store, rebuild=True)
+    assert again.changed and again.version != first.version and store.chunks() == chunks
+
+
+def test_a_new_chunk_size_cuts_every_document_again(settings: Settings) -> None:
+    store = ChunkStore.open(settings)
+    first = ingest(settings, store)
+    longest = max(len(c.text) for c in store.chunks())
+    settings.chunk_size = 100
+    smaller = ingest(settings, store)
+    assert smaller.changed and smaller.chunks > first.chunks and smaller.updated == []
+    assert max(len(c.text) for c in store.chunks()) < longest
+    assert not ingest(settings, store).changed
