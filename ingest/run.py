@@ -5,7 +5,9 @@ chunks, files gone from the corpus folder lose theirs (only when the corpus fold
 When nothing changed, nothing is written and `store.version()` stays. A file that cannot be read is
 reported in `skipped` and whatever it had in the index stays. A run that dies midway leaves the previous
 generation serving (see `rag.store`). A different embedder than the index's re-embeds everything; going
-from embeddings to none (a model that failed to load) is refused unless `rebuild` asks for it.
+from embeddings to none (a model that failed to load) is refused unless `rebuild` asks for it. Given a
+`LazyEmbedder`, the model is loaded only when something must be embedded: a re-run over unchanged files with
+the index's embedder (compared by id, known without loading) takes no model at all.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from ingest.chunk import chunk_document
 from ingest.load import LoadError, iter_corpus_files, load_document
 from ingest.manifest import load_manifest, title_for
-from rag.embed import Embedder
+from rag.embed import Embedder, LazyEmbedder
 from rag.lexical import load_lexical
 from rag.settings import Settings
 from rag.store import LEXICAL_EMBEDDER, ChunkStore, DocInfo
@@ -50,6 +52,7 @@ class IngestReport:
     version: str | None = None
     notice: str = ""  # the embedder's notice, filled in by the caller that loaded it
     redone: str = ""  # why every document was processed again ("--rebuild", "embedding model changed", ...)
+    model_loaded: bool = False  # an embedding model was at hand (a no-op run with a LazyEmbedder loads none)
 
 
 @dataclass
@@ -141,18 +144,30 @@ def _load(files: dict[str, Path], hashes: dict[str, str], settings: Settings, sk
     return loaded
 
 
-def ingest_paths(paths: list[Path] | None, settings: Settings, store: ChunkStore, embedder: Embedder | None,
-                 progress: Progress | None = None, rebuild: bool = False) -> IngestReport:
-    """Bring the index up to date with `paths` (None → the corpus folder). See the module docstring."""
+def ingest_paths(paths: list[Path] | None, settings: Settings, store: ChunkStore,
+                 embedder: Embedder | LazyEmbedder | None, progress: Progress | None = None,
+                 rebuild: bool = False) -> IngestReport:
+    """Bring the index up to date with `paths` (None → the corpus folder). See the module docstring.
+    A `LazyEmbedder` is loaded only when some text must be embedded (`report.model_loaded` says whether)."""
     started = time.perf_counter()
-    report = IngestReport(mode="hybrid" if embedder is not None else "lexical")
+    report = IngestReport()
     files = _collect(paths, settings, report.skipped)
     hashes = {name: file_sha256(path) for name, path in files.items()}
     indexed = store.doc_hashes()
-    target = embedder.id if embedder is not None else LEXICAL_EMBEDDER
     chunking = chunking_signature(settings)
     rechunk = store.version() is not None and store.chunking() != chunking  # e.g. CITEQA_CHUNK_SIZE changed
-    if embedder is None and store.embedder_id() != LEXICAL_EMBEDDER and not rebuild:
+    if isinstance(embedder, LazyEmbedder):
+        stale = store.version() is not None and store.embedder_id() != embedder.id
+        if rebuild or rechunk or stale or any(indexed.get(n) != h for n, h in hashes.items()):
+            embedder = embedder.get()
+            target, dim = (embedder.id, embedder.dim) if embedder is not None else (LEXICAL_EMBEDDER, 1)
+        else:  # nothing to embed: at most documents to drop, keeping the stored vectors
+            embedder, target, dim = None, store.embedder_id(), store.dim() or 1
+    else:
+        target, dim = (embedder.id, embedder.dim) if embedder is not None else (LEXICAL_EMBEDDER, 1)
+    report.model_loaded = embedder is not None
+    report.mode = "lexical" if target == LEXICAL_EMBEDDER else "hybrid"
+    if target == LEXICAL_EMBEDDER and store.embedder_id() != LEXICAL_EMBEDDER and not rebuild:
         raise IngestError(f"The index holds embeddings from '{store.embedder_id()}' but no embedding model is "
                           "loaded — make it available (`citeqa models pull`, CITEQA_EMBED_MODEL), or run "
                           "`citeqa ingest --rebuild` to rebuild the index lexical-only")
@@ -169,7 +184,7 @@ def ingest_paths(paths: list[Path] | None, settings: Settings, store: ChunkStore
                          else "chunk size or chunker changed" if rechunk else "")
     if report.changed:
         _write(store, embedder, settings, loaded, kept if reembed_kept else [], kept if not reembed_kept else [],
-               target, chunking, progress)
+               (target, dim), chunking, progress)
     load_lexical(store, Path(settings.index_dir) / "bm25")
     docs = store.documents()
     report.documents = len(docs)
@@ -182,7 +197,8 @@ def ingest_paths(paths: list[Path] | None, settings: Settings, store: ChunkStore
 
 
 def _write(store: ChunkStore, embedder: Embedder | None, settings: Settings, loaded: dict[str, _Loaded],
-           reembed: list[str], copy: list[str], target: str, chunking: str, progress: Progress | None) -> None:
+           reembed: list[str], copy: list[str], target: tuple[str, int], chunking: str,
+           progress: Progress | None) -> None:
     """Write one new generation: copied + re-embedded + loaded documents; activate it only when complete."""
     infos = {d.doc: d for d in store.documents()}
     total = sum(len(x.chunks) for x in loaded.values()) + sum(infos[d].chunks for d in reembed if d in infos)
@@ -195,7 +211,7 @@ def _write(store: ChunkStore, embedder: Embedder | None, settings: Settings, loa
             progress("embed", done, total)
 
     vectorize = _vectorizer(embedder, settings.embed_batch_size, tick)
-    gen = store.begin(target, embedder.dim if embedder is not None else 1, chunking)
+    gen = store.begin(target[0], target[1], chunking)
     try:
         gen.copy_docs(copy)
         gen.copy_docs(reembed, reembed=vectorize)

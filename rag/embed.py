@@ -85,12 +85,16 @@ class SentenceTransformerEmbedder(Embedder):
         self.name = name
         self.dim = int(self.model.get_embedding_dimension() or 0)
         self.batch_size = batch_size
+        # One encode at a time: a fast tokenizer shared by threads fails with "Already borrowed", and
+        # torch already spreads one encode over every core.
+        self._lock = threading.Lock()
 
     def embed_batch(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+        with self._lock:
+            vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False)
         return vectors.astype("float32").tolist()
 
 
@@ -161,6 +165,42 @@ def _load(source: str, name: str, settings: Settings) -> EmbedderStatus:
                                     "fix or re-pull it (`citeqa models pull`); running lexical-only (BM25).")
     embedder.set_prefixes(settings)
     return EmbedderStatus(embedder, "")
+
+
+def configured_embedder_id(settings: Settings) -> str:
+    """The id (`Embedder.id`) the configured model will have once loaded, found without loading it;
+    "none" when embeddings are off. Lets ingestion see that nothing needs embedding before paying for a model."""
+    if not settings.embeddings_enabled:
+        return "none"
+    name = settings.embed_model.strip()
+    local = Path(name).expanduser()
+    if local.is_dir():
+        name = str(local.resolve())
+    doc = family_prefixes(name)[1] if settings.embed_doc_prefix is None else settings.embed_doc_prefix
+    return f"{name}|doc_prefix={doc}" if doc else name
+
+
+class LazyEmbedder:
+    """The configured embedder, loaded on first `get()` only; `id` is known without loading."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.id = configured_embedder_id(settings)
+        self.status: EmbedderStatus | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """True once loading was attempted (whether or not a model came out of it)."""
+        return self.status is not None
+
+    @property
+    def notice(self) -> str:
+        return self.status.notice if self.status is not None else ""
+
+    def get(self) -> Embedder | None:
+        if self.status is None:
+            self.status = load_embedder(self.settings)
+        return self.status.embedder
 
 
 def load_embedder(settings: Settings) -> EmbedderStatus:

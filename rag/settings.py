@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     auth: SecretStr | None = None  # "user:password" for the chat login
     feedback_path: Path = Path(".citeqa/feedback.jsonl")
     max_upload_mb: int = Field(50, ge=1)
+    concurrency: int = Field(8, ge=1, le=256)  # questions the chat answers at once (Gradio's default is 1)
 
     @property
     def embeddings_enabled(self) -> bool:

@@ -101,9 +101,11 @@ class ChunkStore:
         return dict(got["metadatas"][0]) if got["ids"] else None
 
     def _collection(self, name: str) -> Any:
-        if self._active is None or self._active[0] != name:
-            self._active = (name, self.client.get_collection(name, embedding_function=None))
-        return self._active[1]
+        active = self._active  # read once: another thread may reset it (the app answers in threads)
+        if active is None or active[0] != name:
+            active = (name, self.client.get_collection(name, embedding_function=None))
+            self._active = active
+        return active[1]
 
     def _read(self, op: Callable[[Any], T], empty: T) -> T:
         """Run `op` on the active collection; once more if another instance swapped generations meanwhile."""
@@ -167,13 +169,15 @@ class ChunkStore:
         version = self.version()
         if version is None:
             return []
-        if self._chunks is None or self._chunks[0] != version:
+        cached = self._chunks  # read once: thread-safe without a lock (a race costs one extra read)
+        if cached is None or cached[0] != version:
             got = self._read(self._get_all, {"ids": [], "documents": [], "metadatas": []})
             chunks = [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
                                                                      strict=True)]
             chunks.sort(key=lambda c: (c.doc, c.char_start, c.part, c.id))
-            self._chunks = (version, chunks)
-        return list(self._chunks[1])
+            cached = (version, chunks)
+            self._chunks = cached
+        return list(cached[1])
 
     def get(self, ids: list[str]) -> list[Chunk]:
         """The chunks with these ids, in the order asked (unknown ids are left out)."""

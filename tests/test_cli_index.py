@@ -102,3 +102,25 @@ def test_hybrid_ingest_then_a_missing_model_refuses_to_drop_the_vectors(settings
     rebuilt = run(settings, "ingest", "--rebuild")
     assert rebuilt.exit_code == 0 and "lexical-only (BM25)" in rebuilt.output
     assert "every document (--rebuild)" in rebuilt.output
+
+
+def test_a_rerun_with_nothing_changed_does_not_even_import_the_model_stack(settings: Settings,
+                                                                          tiny_model_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    settings.embed_model = str(tiny_model_path)
+    for extra in sorted(settings.corpus_dir.glob("*.txt"))[1:]:  # one document is enough (and embeds quicker)
+        extra.unlink()
+    assert run(settings, "ingest").exit_code == 0
+    script = ("import sys; from ui.cli import app\n"
+              "try:\n    app(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
+              "print('exit', code, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    args = ["--corpus-dir", str(settings.corpus_dir), "--index-dir", str(settings.index_dir),
+            "--embed-model", settings.embed_model, "ingest"]
+    env = {**os.environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env,
+                          cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert "Nothing changed" in done.stdout and "nothing to embed" in done.stdout, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "exit 0 False False"

@@ -164,3 +164,23 @@ def test_embedder_subclass_needs_only_embed_batch() -> None:
     assert embedder.embed_query("x") == [1.0, 0.0]
     assert embedder.embed_documents(["x", "y"]) == [[0.0, 1.0], [0.0, 1.0]]
     assert embedder.id == "constant"
+
+
+def test_the_configured_embedder_id_is_known_without_loading_and_matches_the_loaded_one(
+    settings: Settings, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    from rag.embed import LazyEmbedder, configured_embedder_id
+
+    assert configured_embedder_id(settings) == "none"  # embeddings off
+    e5_dir = tmp_path / "multilingual-e5-tiny"
+    shutil.copytree(tiny_model_path, e5_dir)
+    for model, doc_prefix in ((tiny_model_path, None), (e5_dir, None), (tiny_model_path, "passage: ")):
+        settings.embed_model = str(model)
+        settings.embed_doc_prefix = doc_prefix
+        lazy = LazyEmbedder(settings)
+        assert not lazy.loaded and lazy.notice == ""
+        embedder = lazy.get()
+        assert lazy.loaded and embedder is not None and lazy.id == embedder.id
+    settings.embed_model = "BAAI/bge-small-zh-v1.5"  # a hub name, not cached: id all the same, nothing fetched
+    settings.embed_doc_prefix = None
+    assert configured_embedder_id(settings) == "BAAI/bge-small-zh-v1.5"

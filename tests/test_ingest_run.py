@@ -208,3 +208,45 @@ def test_a_new_chunk_size_cuts_every_document_again(settings: Settings) -> None:
     assert smaller.changed and smaller.chunks > first.chunks and smaller.updated == []
     assert max(len(c.text) for c in store.chunks()) < longest
     assert not ingest(settings, store).changed
+
+
+def test_a_rerun_with_nothing_changed_loads_no_embedding_model(settings: Settings, tiny_model_path: Path) -> None:
+    from rag.embed import LazyEmbedder
+
+    settings.embed_model = str(tiny_model_path)
+    for name in DOCS[1:3]:  # two documents are enough (and embed quicker)
+        (settings.corpus_dir / name).unlink()
+    store = ChunkStore.open(settings)
+    first_lazy = LazyEmbedder(settings)
+    first = ingest(settings, store, first_lazy)
+    assert first.changed and first.mode == "hybrid" and first_lazy.loaded and first.model_loaded
+    again = LazyEmbedder(settings)
+    second = ingest(settings, store, again)
+    assert not second.changed and not again.loaded and not second.model_loaded
+    assert second.mode == "hybrid" and second.version == first.version and second.chunks == first.chunks
+    (settings.corpus_dir / DOCS[3]).unlink()  # a removal needs no embedding either: stored vectors are kept
+    removal = LazyEmbedder(settings)
+    third = ingest(settings, store, removal)
+    assert third.changed and third.removed == [DOCS[3]] and not removal.loaded
+    assert store.dense_ready(first_lazy.get()) and store.dim() == 64
+    doc = settings.corpus_dir / DOCS[0]
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n新增一段关于氮循环的说明。\n", encoding="utf-8")
+    changed = LazyEmbedder(settings)  # something to embed: now the model is loaded
+    fourth = ingest(settings, store, changed)
+    assert fourth.updated == [DOCS[0]] and changed.loaded and fourth.model_loaded and store.dense_ready(changed.get())
+
+
+def test_a_different_configured_model_is_noticed_without_loading_and_re_embeds(
+    settings: Settings, tiny_model_path: Path
+) -> None:
+    from rag.embed import LazyEmbedder
+
+    for name in DOCS[1:]:
+        (settings.corpus_dir / name).unlink()
+    store = ChunkStore.open(settings)
+    ingest(settings, store, LazyEmbedder(settings))
+    assert store.embedder_id() == "none"
+    settings.embed_model = str(tiny_model_path)
+    lazy = LazyEmbedder(settings)
+    report = ingest(settings, store, lazy)
+    assert lazy.loaded and report.redone == "embedding model changed" and store.embedder_id() == lazy.id

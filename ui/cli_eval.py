@@ -1,9 +1,116 @@
-"""citeqa CLI commands (eval)."""
+"""citeqa CLI commands (eval): ``citeqa eval`` (quality, baselines beside citeqa) and ``citeqa bench`` (speed)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _console():  # type: ignore[no-untyped-def]
+    """stdout console; 120 columns when not a terminal (logs, pipes) so the tables are not squashed."""
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
+
+
+def _bar():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True)
+
+
+def eval_command(
+    ctx: typer.Context,
+    questions: list[Path] = typer.Option(None, "--questions", "-q",
+                                         help="JSONL question file(s) (default: the shipped dev set)."),
+    out: Path = typer.Option(None, "--out", help="Output folder (default: eval/out/<timestamp>)."),
+    answerer: str = typer.Option(None, "--answerer", help="extractive | openai | ollama (default: settings)."),
+    k: int = typer.Option(None, "--k", min=1, max=50,
+                          help="Passages handed to the answerer (settings.top_k); rankings are scored to max(10, k)."),
+    baselines: bool = typer.Option(False, "--baselines", help="Also run the simpler pipelines on the same questions."),
+    limit: int = typer.Option(None, "--limit", min=1, help="Only the first N questions (a quick look)."),
+) -> None:
+    """Run an eval set through citeqa and report retrieval, answer, citation, refusal and latency figures."""
+    from eval.report import rich_table
+    from eval.runner import evaluate
+    from rag.store import StoreError
+
+    settings = ctx.obj
+    try:
+        if answerer:
+            settings.answerer = answerer
+    except ValueError:
+        raise _fail(f"--answerer {answerer!r}: choose extractive, openai or ollama") from None
+    if k:
+        settings.top_k = k
+    for q in questions or []:
+        if not Path(q).is_file():
+            raise _fail(f"Question file {q} not found — pass an existing JSONL file to --questions.")
+    console = _console()
+    with _bar() as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                for other in tasks.values():
+                    bar.update(other, visible=False)
+                tasks[stage] = bar.add_task(f"{stage:>15}", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            outcome = evaluate(settings, list(questions or []), out, with_baselines=baselines,
+                               rank_k=max(10, k or 0), progress=progress, limit=limit)
+        except (StoreError, FileNotFoundError) as exc:
+            raise _fail(str(exc)) from exc
+    for problem in outcome.problems:
+        console.print(f"[yellow]{problem}[/]", highlight=False)
+    for notice in outcome.run.notices:
+        console.print(f"[dim]{notice}[/]", highlight=False)
+    console.print(rich_table(outcome.run.systems, title=f"citeqa eval ({outcome.config['mode'].get('retrieval')}, "
+                                                       f"{outcome.config['mode'].get('answerer')})"))
+    console.print(f"Wrote {outcome.paths['report'].parent}/ (metrics.json, results.jsonl, report.md, chart.png)",
+                  highlight=False)
+    if not outcome.run.results:
+        raise typer.Exit(1)
+
+
+def bench_command(
+    ctx: typer.Context,
+    out: Path = typer.Option(None, "--out", help="Output folder for bench.json (default: bench-out/<timestamp>)."),
+    scale: str = typer.Option("1,10,100", "--scale", help="Corpus multiples to measure, e.g. 1,10,100."),
+    questions: int = typer.Option(None, "--questions", min=1, help="Use only the first N dev questions."),
+) -> None:
+    """Measure ingest speed, query latency and scaling on this machine; print a table and write bench.json."""
+    from eval.bench import bench_table, run_bench
+
+    try:
+        scales = sorted({int(s) for s in scale.split(",") if s.strip()})
+    except ValueError:
+        raise _fail(f"--scale takes whole numbers separated by commas (e.g. 1,10,100), got {scale!r}") from None
+    if not scales or min(scales) < 1:
+        raise _fail("--scale needs at least one multiple ≥ 1 (e.g. 1,10)")
+    console = _console()
+    result = run_bench(ctx.obj, scales, out, n_questions=questions,
+                       say=lambda line: console.print(f"[dim]{line}[/]", highlight=False))
+    console.print(bench_table(result))
+    console.print(f"Wrote {result['path']}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the shared app."""
+    app.command("eval")(eval_command)
+    app.command("bench")(bench_command)
+    from ui.cli_load import load_command  # `citeqa load`: concurrent clients against a running chat
+
+    app.command("load")(load_command)

@@ -38,12 +38,12 @@ def ingest(
 
     from ingest.manifest import ManifestError
     from ingest.run import IngestError, ingest_paths
-    from rag.embed import load_embedder
+    from rag.embed import LazyEmbedder
     from rag.store import StoreError
 
     settings = ctx.obj
     console = Console()
-    status = load_embedder(settings)  # its notice (lexical-only: why, and the fix) goes in the final table
+    embedder = LazyEmbedder(settings)  # loaded only if something must be embedded; its notice goes in the table
     store = _open_store(settings)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
@@ -55,11 +55,11 @@ def ingest(
             bar.update(tasks[stage], completed=done, total=total)
 
         try:
-            report = ingest_paths(list(paths) if paths else None, settings, store, status.embedder,
+            report = ingest_paths(list(paths) if paths else None, settings, store, embedder,
                                   progress=progress, rebuild=rebuild)
         except (StoreError, IngestError, ManifestError, FileNotFoundError) as exc:
             raise _fail(str(exc)) from exc
-    report.notice = status.notice
+    report.notice = embedder.notice
     _print_report(console, report)
     if report.skipped:
         raise typer.Exit(EXIT_SKIPPED)
@@ -83,6 +83,8 @@ def _print_report(console: object, report: object) -> None:
     table.add_row("Chunks", str(report.chunks))
     table.add_row("Skipped files", str(len(report.skipped)))
     mode = "hybrid (BM25 + dense)" if report.mode == "hybrid" else "lexical-only (BM25)"
+    if report.mode == "hybrid" and not report.model_loaded:
+        mode += " — embedding model not loaded: nothing to embed"
     table.add_row("Retrieval", Text(mode + (f"\n{report.notice}" if report.notice else "")))
     table.add_row("Seconds", f"{report.seconds:.1f}")
     console.print(table)

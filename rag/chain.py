@@ -1,0 +1,191 @@
+"""The question → answer chain: check the question, make it standalone, retrieve, decide whether the
+passages can answer, draft, enforce citations (retry once for an LLM), and package one ``Answer``.
+
+``ask`` returns the final answer; ``ask_stream`` yields partial answers while an LLM streams (their
+text is the raw draft, not yet checked: ``sentences`` is empty) and then the final, enforced one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+
+from rag import evidence
+from rag.answer import Answerer
+from rag.cite import REFUSAL, Enforced, Support, enforce, render
+from rag.components import Components, refresh
+from rag.converse import as_turns, standalone_query
+from rag.lang import detect_language
+from rag.types import Answer, Lang, Passage, Turn
+
+log = logging.getLogger(__name__)
+OFFERED = 3  # passages offered for checking with a refusal
+EMPTY_QUESTION = "请输入一个问题。Please type a question."
+CROSS_LINGUAL_LEAD = "No Chinese passage could be matched to this English question in lexical-only mode."
+ZH_QUOTE_NOTICE = "The documents are in Chinese; these sentences are quoted from them:"
+
+
+def reply_language(question: str, lang: Lang) -> str:
+    """The language to answer in: English for English (and English-led mixed) questions, else Chinese."""
+    if lang == "en" or (lang == "mixed" and re.match(r"\s*[A-Za-z]", question)):
+        return "en"
+    return "zh"
+
+
+def too_long(n: int, limit: int, rl: str) -> str:
+    if rl == "en":
+        return f"The question is too long ({n} characters); please shorten it to at most {limit} characters."
+    return f"问题太长（{n} 个字符），请缩短到 {limit} 个字符以内。"
+
+
+class _Run:
+    """One question's state while it is answered (timings, notices, mode)."""
+
+    def __init__(self, question: str, components: Components, history: Sequence[Turn]) -> None:
+        self.t0 = time.perf_counter()
+        self.c = components
+        self.question = question
+        self.history = history
+        self.lang: Lang = detect_language(question)
+        self.rl = reply_language(question, self.lang)
+        self.notices: list[str] = list(components.notices)
+        self.timings: dict[str, float] = {"retrieve_s": 0.0, "answer_s": 0.0}
+        self.retrieved: list[Passage] = []
+        self.answerer_name = components.answerer.name
+
+    def mode(self) -> dict[str, str]:
+        return {"retrieval": self.c.mode, "answerer": self.answerer_name, "notice": " ".join(dict.fromkeys(self.notices))}
+
+    def answer(self, text: str, refused: bool, enforced: Enforced | None = None, final: bool = True) -> Answer:
+        timings = dict(self.timings, total_s=time.perf_counter() - self.t0)
+        sentences = enforced.sentences if enforced and final and not refused else []
+        cited = {n for s in sentences for n in s.citations}
+        passages = [p for p in self.retrieved if p.n in cited] if sentences else self.retrieved[:OFFERED]
+        return Answer(self.question, self.lang, text, refused, sentences, passages if final else [],
+                      self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [])
+
+    def refusal(self, reason: str = "", enforced: Enforced | None = None, lead: str | None = None) -> Answer:
+        """A refused answer: the refusal sentence (or ``lead``), then ``reason``; closest passages offered."""
+        if reason:
+            self.notices.append(reason)
+        if lead is None:
+            lead = CROSS_LINGUAL_LEAD if reason == evidence.CROSS_LINGUAL else REFUSAL[self.rl]
+        return self.answer(" ".join(x for x in (lead, reason) if x), True, enforced)
+
+
+def _draft(run: _Run, answerer: Answerer, stream: bool) -> Iterator[str]:
+    """Text deltas (stream) or the whole draft; falls back to the extractive answerer if the LLM fails."""
+    from rag.llm import LLMError
+
+    c = run.c
+    q = run.question
+    try:
+        if stream:
+            yield from answerer.stream(q, run.retrieved, run.lang, run.history)
+        else:
+            yield answerer.draft(q, run.retrieved, run.lang, run.history)
+    except LLMError as exc:
+        log.warning("%s", exc)
+        if c.extractive is None or answerer is c.extractive:
+            raise
+        run.notices.append(f"{exc}; showing an extractive answer instead.")
+        run.answerer_name = c.extractive.name
+        yield "\x00"  # marks a restart: what was streamed so far is discarded
+        yield c.extractive.draft(q, run.retrieved, run.lang, run.history)
+
+
+def _run(question: str, components: Components, history: Sequence[Turn], k: int | None,
+         stream: bool) -> Iterator[Answer]:
+    # Turns are cut to the question limit: a refused 100k-character question in the history would
+    # otherwise make every follow-up take minutes (jieba over the carried text).
+    cap = components.settings.max_question_chars
+    history = [t if len(t.content) <= cap else Turn(t.role, t.content[:cap]) for t in as_turns(history)]
+    run = _Run(question, components, history)
+    text = question.strip()
+    if not re.search(r"\w", text):
+        run.notices.append("Empty question.")
+        yield run.answer(EMPTY_QUESTION, True)
+        return
+    limit = components.settings.max_question_chars
+    if len(text) > limit:
+        yield run.refusal(too_long(len(text), limit, run.rl), lead="")
+        return
+    refresh(components)
+    answerer = components.answerer
+    run.answerer_name = answerer.name
+    t = time.perf_counter()
+    query = standalone_query(text, history, answerer)
+    run.retrieved = components.retriever.retrieve(query.text, k or components.settings.top_k, run.lang)
+    run.timings["retrieve_s"] = time.perf_counter() - t
+    if not run.retrieved and components.store.version() is None:
+        yield run.refusal("The index is empty — run `citeqa ingest` first.")
+        return
+    verdict = evidence.judge(query, run.retrieved, components.stats, run.lang, components.mode)
+    if not verdict.answerable:
+        yield run.refusal(verdict.reason)
+        return
+    t = time.perf_counter()
+    stream = stream and answerer.streams
+    support = Support(_similarity(components))
+    draft = ""
+    for delta in _draft(run, answerer, stream):
+        draft = "" if delta == "\x00" else draft + delta
+        if stream and delta != "\x00":
+            run.timings["answer_s"] = time.perf_counter() - t
+            yield run.answer(draft, False, final=False)
+    enforced = enforce(draft, run.retrieved, support)
+    if run.answerer_name == answerer.name and (enforced.dropped or not (enforced.sentences or enforced.refusal)):
+        enforced = _retry(run, answerer, draft, enforced, support)
+    run.timings["answer_s"] = time.perf_counter() - t
+    if not enforced.sentences:
+        yield run.refusal("", enforced)
+        return
+    shown = render(enforced.sentences)
+    if run.rl == "en" and run.answerer_name == "extractive":
+        shown = f"{ZH_QUOTE_NOTICE}\n{shown}"
+    yield run.answer(shown, False, enforced)
+
+
+def _retry(run: _Run, answerer: Answerer, draft: str, first: Enforced, support: Support) -> Enforced:
+    """One corrective round for answerers that can retry; the better enforced result wins."""
+    from rag.llm import LLMError
+
+    problems = first.dropped or [draft.strip()[:300]]
+    try:
+        redraft = answerer.retry(run.question, run.retrieved, run.lang, run.history, draft, problems)
+    except LLMError as exc:
+        run.notices.append(str(exc))
+        return first
+    if redraft is None:
+        return first
+    second = enforce(redraft, run.retrieved, support)
+    dropped = list(dict.fromkeys(first.dropped + second.dropped))
+    best = second if second.sentences or not first.sentences else first
+    return Enforced(best.sentences, dropped, best.refusal)
+
+
+def _similarity(components: Components):  # type: ignore[no-untyped-def]
+    embedder = components.retriever.embedder if hasattr(components.retriever, "embedder") else None
+    if embedder is None:
+        return None
+
+    def cosine(a: str, b: str) -> float:
+        qa = embedder.embed_query(a)
+        db = embedder.embed_documents([b])[0]
+        return float(sum(x * y for x, y in zip(qa, db, strict=False)))
+
+    return cosine
+
+
+def ask(question: str, components: Components, history: Sequence[Turn] = (), k: int | None = None) -> Answer:
+    """Answer ``question`` from the indexed documents (``history``: earlier turns, for follow-ups)."""
+    answers = list(_run(question, components, history, k, stream=False))
+    return answers[-1]
+
+
+def ask_stream(question: str, components: Components, history: Sequence[Turn] = (),
+               k: int | None = None) -> Iterator[Answer]:
+    """Partial answers while the answerer streams, then the final enforced answer (the last one yielded)."""
+    yield from _run(question, components, history, k, stream=True)

@@ -1,0 +1,146 @@
+"""A question's key terms and how well a text covers them (the basis of sentence scoring and refusal).
+
+Terms are jieba words of the question (precise mode; stop words and question words out), numbers and
+Latin names, each weighted by its inverse document frequency over the indexed chunks, so that rare,
+specific words ("车龄", "布加勒斯特", "2019") count more than the topic words every passage shares.
+A word absent from the whole index gets the weight of a word found in one chunk (it is usually the
+missing fact or a paraphrase, and must not outweigh everything else); single Chinese characters count half.
+
+``credit(term, text)``: 1 when the term occurs in the text (case, width, digit grouping and whitespace
+ignored); for a Chinese word of three or more characters, partial credit 0.7 × its share of character
+bigrams found, when at least half are found ("统一标准" vs "统一的标准"); else 0.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rag.lexical import STOP_WORDS, normalise
+
+# Words that frame a question rather than name what it is about.
+QUESTION_WORDS = frozenset(
+    "一共 总共 共有 分别 具体 主要 请问 根据 提到 提及 指出 描述 介绍 说明 显示 认为 估计 年报 报告 文件 文档 "
+    "有关 相关 情况 方面 内容 主题 围绕 作用 哪些方面 取得 分别是 都 又 还 呢 "
+    "what which who whom when where why how many much does did do is are was were the a an of in on to for by "
+    "and with from as that this these those according report reports mentioned say says".split()
+)
+_INTERROGATIVE = re.compile(r"谁|哪|什么|怎|多少|为何|如何|何时|何地|何处|^几[个项名次位年种家国倍]?$")
+_COUNT_WORD = re.compile(r"^[一二两三四五六七八九十几这那该每]+[个项场次位名种家国条所届份批轮类]$")
+_URL = re.compile(r"<?https?://\S+|www\.\S+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def norm(text: str) -> str:
+    """Matching form: NFKC, lower case, digit groups joined, no whitespace."""
+    return re.sub(r"\s+", "", normalise(text))
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str  # in matching form
+    weight: float
+
+
+@dataclass
+class TermStats:
+    """Document frequencies of terms over a fixed set of texts (the indexed chunks)."""
+
+    texts: list[str]
+    lang: str = "zh"  # the language most texts are in ("zh" when there are none)
+    _df: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> TermStats:
+        from rag.lang import detect_language
+
+        texts = list(texts)
+        langs = [detect_language(strip_urls(t)) for t in texts]
+        lang = max(("zh", "en", "mixed"), key=langs.count) if langs else "zh"
+        return cls([norm(t) for t in texts], lang)
+
+    def df(self, term: str) -> int:
+        if term not in self._df:
+            self._df[term] = sum(1 for t in self.texts if term in t)
+        return self._df[term]
+
+    def idf(self, term: str) -> float:
+        n = len(self.texts)
+        return math.log((n + 1) / (max(self.df(term), 1) + 0.5))
+
+
+def strip_urls(text: str) -> str:
+    return _URL.sub("", text)
+
+
+def _words(text: str) -> list[str]:
+    import jieba
+
+    return jieba.lcut(normalise(text))
+
+
+def question_terms(question: str, stats: TermStats) -> list[Term]:
+    """The weighted key terms of ``question`` (each once, in question order)."""
+    seen: dict[str, float] = {}
+    for word in _words(question):
+        w = norm(word)
+        if not w or not _WORDLIKE.search(w) or w in STOP_WORDS or w in QUESTION_WORDS or w in seen:
+            continue
+        if _INTERROGATIVE.search(w) or _COUNT_WORD.match(w):
+            continue
+        if len(w) == 1 and not w.isdigit():
+            if not _CJK.match(w):
+                continue
+            seen[w] = 0.5 * stats.idf(w)
+        else:
+            seen[w] = stats.idf(w)
+    return [Term(t, max(wt, 0.0)) for t, wt in seen.items() if wt > 0]
+
+
+def _bigrams(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+def credit(term: str, text_norm: str) -> float:
+    if term in text_norm:
+        return 1.0
+    if len(term) >= 3 and _CJK.match(term[0]):
+        grams = _bigrams(term)
+        found = sum(1 for g in grams if g in text_norm) / len(grams)
+        return 0.7 * found if found >= 0.5 else 0.0
+    return 0.0
+
+
+def coverage(terms: Sequence[Term], text: str, *, normalised: bool = False) -> float:
+    """Weighted share of ``terms`` found in ``text`` (0..1); 0 when there are no terms."""
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 0.0
+    text_norm = text if normalised else norm(text)
+    return sum(t.weight * credit(t.text, text_norm) for t in terms) / total
+
+
+_SPLIT = re.compile(r"(?<=[？?；;。])\s*|(?<=[，,])\s*(?=(?:又|还|以及|并且|同时|and (?:what|how|which|who|when|where|why)))")
+_BOTH = re.compile(r"分别|都|各自|双方|两者|both|respectively|each", re.IGNORECASE)
+_TITLE = re.compile(r"《[^》]*》|“[^”]*”")
+_CONJUNCTS = re.compile(r"([^\s，,。？?；;、的“”《》（）()□]{1,12})(?:和|与|及)([^\s，,。？?；;、的“”《》（）()□都分各]{1,12})")
+
+
+def sub_questions(question: str) -> list[str]:
+    """The parts of a multi-part question ("…在哪里召开的？采用了什么形式？" → two parts). A question about
+    two things at once ("2020年和2024年的年报分别…", "A报告和B报告都…") also yields one version per thing."""
+    parts = [p for p in _SPLIT.split(question) if _WORDLIKE.search(p.lower())] or [question]
+    out: list[str] = []
+    for part in parts:
+        masked = _TITLE.sub(lambda t: "□" * len(t.group()), part)  # never split inside a title or quote
+        m = _CONJUNCTS.search(masked) if _BOTH.search(question) else None
+        if m:
+            head, tail = part[: m.start()], part[m.end() :]
+            a, b = part[m.start(1) : m.end(1)], part[m.start(2) : m.end(2)]
+            out += [head + a + tail, head + b + tail]
+        else:
+            out.append(part)
+    return out

@@ -1,0 +1,167 @@
+"""The ask chain end to end (lexical-only, extractive): odd questions, refusals, follow-ups, a changing index."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ingest.run import ingest_paths
+from rag.chain import ask, ask_stream
+from rag.cite import REFUSAL
+from rag.components import build_components
+from rag.converse import heuristic_query, is_followup
+from rag.evidence import CROSS_LINGUAL
+from rag.store import ChunkStore
+from rag.types import Turn
+from tests.answer_checks import answer_problems
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "？？！", "...", "【】"])
+def test_empty_or_punctuation_only_question_is_asked_for_politely(corpus_components, question):
+    answer = ask(question, corpus_components)
+    assert answer.refused and answer.sentences == [] and answer.retrieved == []
+    assert "请输入一个问题" in answer.answer and "Please type a question" in answer.answer
+
+
+def test_too_long_question_is_refused_saying_so(corpus_components):
+    limit = corpus_components.settings.max_question_chars
+    answer = ask("氮" * (limit + 1), corpus_components)
+    assert answer.refused and "太长" in answer.answer and str(limit) in answer.answer
+    english = ask("nitrogen " * limit, corpus_components)
+    assert english.refused and "too long" in english.answer
+
+
+def test_answer_carries_mode_timings_and_numbered_passages(corpus_components):
+    answer = ask("“一个地球”网络目前有多少个成员组织？", corpus_components, k=6)
+    assert answer_problems(answer) == []
+    assert not answer.refused and "5 800" in answer.answer
+    assert [p.n for p in answer.retrieved] == list(range(1, 7))
+    assert answer.mode == {"retrieval": "lexical", "answerer": "extractive", "notice": answer.mode["notice"]}
+    assert "lexical-only" in answer.mode["notice"]
+    assert set(answer.timings) == {"retrieve_s", "answer_s", "total_s"}
+    assert answer.timings["total_s"] >= answer.timings["retrieve_s"] >= 0
+    data = json.loads(json.dumps(answer.to_dict(), ensure_ascii=False))
+    assert data["passages"][0]["doc"] == "003_eee71a5fe2a8738e.txt" and data["language"] == "zh"
+
+
+def test_on_topic_question_whose_answer_is_absent_is_refused_with_passages_offered(corpus_components):
+    answer = ask("东非次区域的旧车辆区域统一标准规定进口旧车的车龄上限是多少年？", corpus_components)
+    assert answer.refused and answer.answer.startswith(REFUSAL["zh"])
+    assert answer.sentences == [] and 1 <= len(answer.passages) <= 3
+    assert any("东非" in p.chunk.text for p in answer.passages)  # the closest passages, for checking
+
+
+def test_english_question_in_lexical_mode_is_refused_with_the_reason(corpus_components):
+    answer = ask("Where was the UN biodiversity COP16 held?", corpus_components)
+    assert answer.refused and answer.language == "en"
+    assert CROSS_LINGUAL in answer.answer and CROSS_LINGUAL in answer.mode["notice"]
+    assert answer.retrieved  # what lexical search found is still reported
+
+
+def test_follow_up_carries_the_previous_question_into_retrieval(corpus_components):
+    history = [{"role": "user", "content": "环境署的国际甲烷排放观测站在2024年前九个月通报了多少起甲烷泄漏？"},
+               {"role": "assistant", "content": "通报了1066起泄漏事件。"}]
+    answer = ask("这些警报促使哪些国家采取了行动？", corpus_components, history=history)
+    assert answer.question == "这些警报促使哪些国家采取了行动？"
+    assert "阿尔及利亚" in answer.answer and "尼日利亚" in answer.answer
+
+
+def test_follow_up_heuristic():
+    history = [Turn("user", "环境署氮问题工作组的共同主席来自哪些国家？"), Turn("assistant", "印度和罗马尼亚。")]
+    assert is_followup("那会员国一共为它提名了多少名联络人？") and is_followup("How long did they run?")
+    assert not is_followup("环境署在2024年帮助哪几个小岛屿发展中国家建立自然灾害预警系统？")
+    query = heuristic_query("那会员国一共为它提名了多少名联络人？", history)
+    assert query.question == "那会员国一共为它提名了多少名联络人？" and "共同主席" in query.text
+    assert heuristic_query("那它呢？", []).text == "那它呢？"  # nothing to carry
+
+
+def test_stream_of_an_extractive_answer_is_the_final_answer(corpus_components):
+    answers = list(ask_stream("“一个地球”网络目前有多少个成员组织？", corpus_components))
+    assert len(answers) == 1 and not answers[0].refused and answers[0].sentences
+
+
+def test_empty_index_says_to_ingest(settings):
+    answer = ask("第三次会议在哪里举行？", build_components(settings))
+    assert answer.refused and "citeqa ingest" in answer.answer
+
+
+def test_components_follow_the_index_when_a_document_is_added(settings):
+    store = ChunkStore.open(settings)
+    ingest_paths(None, settings, store, None)
+    components = build_components(settings, store)
+    question = "蓝鲸保护试点项目在哪个岛屿开展？"
+    assert ask(question, components).refused
+    (settings.corpus_dir / "950_whales.txt").write_text(
+        "蓝鲸保护试点项目\n\n1. 蓝鲸保护试点项目于 2024 年在马达加斯加岛开展，共标记了 12 头蓝鲸。\n", encoding="utf-8")
+    ingest_paths(None, settings, store, None)
+    answer = ask(question, components)
+    assert not answer.refused and "马达加斯加" in answer.answer
+    assert answer.passages[0].chunk.doc == "950_whales.txt"
+
+
+WHALES = ("蓝鲸保护试点项目\n\n1. 蓝鲸保护试点项目于 2024 年在马达加斯加岛开展，共标记了 12 头蓝鲸。\n\n"
+          "2. 珊瑚礁监测网络覆盖 30 个国家，由环境署与合作伙伴共同运营。\n")
+
+
+def test_hybrid_mode_fuses_dense_and_lexical_rankings_and_says_so(settings, tiny_model_path, tmp_path):
+    from rag.embed import load_embedder
+
+    hybrid = settings.model_copy(update={"embed_model": str(tiny_model_path)})
+    doc = tmp_path / "whales.txt"
+    doc.write_text(WHALES, encoding="utf-8")
+    store = ChunkStore.open(hybrid)
+    ingest_paths([doc], hybrid, store, load_embedder(hybrid).embedder)
+    components = build_components(hybrid, store)
+    answer = ask("蓝鲸保护试点项目在哪个岛屿开展？", components)
+    assert answer.mode["retrieval"] == "hybrid" and answer.mode["notice"] == ""
+    assert "马达加斯加" in answer.answer
+    assert all({"bm25", "dense", "rrf"} <= set(p.scores) for p in answer.retrieved if "bm25" in p.scores)
+    assert any("dense" in p.scores for p in answer.retrieved)
+    english = ask("Where was the blue whale pilot project carried out?", components)
+    assert CROSS_LINGUAL not in english.answer  # the embedding model is there: no lexical-only excuse
+
+
+def test_index_built_without_embeddings_is_searched_lexically_with_a_notice(settings, tiny_model_path, tmp_path):
+    doc = tmp_path / "whales.txt"
+    doc.write_text(WHALES, encoding="utf-8")
+    store = ChunkStore.open(settings)
+    ingest_paths([doc], settings, store, None)
+    components = build_components(settings.model_copy(update={"embed_model": str(tiny_model_path)}), store)
+    answer = ask("蓝鲸保护试点项目在哪个岛屿开展？", components)
+    assert answer.mode["retrieval"] == "lexical" and "citeqa ingest" in answer.mode["notice"]
+    assert "马达加斯加" in answer.answer
+
+
+def test_reranker_reorders_the_top_candidates_by_cross_encoder_score(corpus_components, tiny_model_path):
+    from rag.rerank import load_reranker
+    from rag.retrieve import HybridRetriever
+
+    settings = corpus_components.settings.model_copy(update={"rerank_model": str(tiny_model_path / "_hf"),
+                                                             "rerank_top": 5})
+    status = load_reranker(settings)  # a BERT folder: CrossEncoder adds an (untrained) scoring head
+    assert status.reranker is not None and status.notice == ""
+    c = corpus_components
+    retriever = HybridRetriever(c.store, c.lexical, None, settings, status.reranker)
+    passages = retriever.retrieve("环境署氮问题工作组的第三次会议是在哪里召开的？", 8, "zh")
+    reranked = [p.scores["rerank"] for p in passages[:5]]
+    assert reranked == sorted(reranked, reverse=True) and all("rerank" not in p.scores for p in passages[5:])
+    assert [p.n for p in passages] == list(range(1, 9))
+
+
+def test_unavailable_reranker_gives_a_notice_and_answers_go_on(corpus_components):
+    settings = corpus_components.settings.model_copy(update={"rerank_model": "/nonexistent/reranker"})
+    components = build_components(settings, corpus_components.store)
+    assert any("Reranker" in n and "CITEQA_RERANK_MODEL" in n for n in components.notices)
+    answer = ask("“一个地球”网络目前有多少个成员组织？", components)
+    assert not answer.refused and "Reranker" in answer.mode["notice"]
+
+
+def test_english_led_question_with_chinese_terms_gets_quoted_chinese_under_an_english_line(corpus_components):
+    from rag.chain import ZH_QUOTE_NOTICE
+
+    answer = ask("What does the 昆明生物多样性基金 fund?", corpus_components)
+    assert answer.language == "mixed" and not answer.refused
+    first_line, _, rest = answer.answer.partition("\n")
+    assert first_line == ZH_QUOTE_NOTICE and "昆明生物多样性基金" in rest
+    assert all(ZH_QUOTE_NOTICE not in s.text for s in answer.sentences)  # a notice, not a claim

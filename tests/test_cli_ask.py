@@ -1,0 +1,64 @@
+"""`citeqa ask` through the real typer app over the real corpus (lexical-only)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from ui.cli import app
+
+RUNNER = CliRunner()
+
+
+def run(components, *args: str):  # noqa: ANN001, ANN201 - the session index and typer's Result
+    s = components.settings
+    base = ["--corpus-dir", str(s.corpus_dir), "--index-dir", str(s.index_dir), "--embed-model", "none"]
+    return RUNNER.invoke(app, [*base, "ask", *args], env={"COLUMNS": "200"})
+
+
+def test_prints_the_answer_then_each_cited_passage_with_title_section_and_paragraph(corpus_components):
+    result = run(corpus_components, "“一个地球”网络目前有多少个成员组织？")
+    assert result.exit_code == 0, result.output
+    answer, _, rest = result.output.partition("Sources:")
+    assert "5 800" in answer and "[1]" in answer
+    assert "《关于加强循环经济、促进实现可持续消费和生产的第 5/11 号决议的执行进展》" in rest
+    assert "¶ 9" in rest and "003_eee71a5fe2a8738e.txt" in rest
+    assert "retrieval: lexical · answerer: extractive" in result.output
+
+
+def test_json_is_the_answer_dict_with_chinese_unescaped(corpus_components):
+    result = run(corpus_components, "环境署氮问题工作组的第三次会议是在哪里召开的？", "--json", "--k", "5")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"question", "language", "answer", "refused", "sentences", "passages", "retrieved", "mode",
+                         "timings"}
+    assert "布加勒斯特" in result.output  # ensure_ascii=False
+    assert len(data["retrieved"]) == 5 and not data["refused"]
+    cited = {n for s in data["sentences"] for n in s["citations"]}
+    assert cited == {p["n"] for p in data["passages"]}
+
+
+def test_history_file_makes_a_follow_up_answerable(corpus_components, tmp_path):
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([
+        {"role": "user", "content": "环境署氮问题工作组的共同主席来自哪些国家？"},
+        {"role": "assistant", "content": "共同主席来自印度和罗马尼亚。"}], ensure_ascii=False), encoding="utf-8")
+    result = run(corpus_components, "那会员国一共为它提名了多少名联络人？", "--history", str(history), "--json")
+    assert result.exit_code == 0, result.output
+    assert "75" in json.loads(result.output)["answer"]
+
+
+def test_bad_history_file_exits_2_and_says_what_it_must_be(corpus_components, tmp_path):
+    bad = tmp_path / "history.json"
+    bad.write_text('{"role": "user"}', encoding="utf-8")
+    result = run(corpus_components, "问题？", "--history", str(bad))
+    assert result.exit_code == 2 and "JSON list" in result.output
+    missing = run(corpus_components, "问题？", "--history", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 2 and "not found" in missing.output
+
+
+def test_refusal_offers_the_closest_passages(corpus_components):
+    result = run(corpus_components, "东非次区域的旧车辆区域统一标准规定进口旧车的车龄上限是多少年？")
+    assert result.exit_code == 0
+    assert result.output.startswith("文档中没有找到相关信息。") and "Closest passages (for checking):" in result.output

@@ -1,0 +1,111 @@
+"""The eval runner end to end: real chain (lexical-only, tmp index), real relevance, files written and parsed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eval.metrics import METRIC_KEYS
+from eval.relevance import Relevance
+from eval.runner import document_raws, evaluate, run_eval
+from eval.sets import load_eval_set
+from ingest.run import ingest_paths
+from rag.components import build_components
+from rag.settings import Settings
+from rag.store import ChunkStore
+
+DEV = Path(__file__).resolve().parents[1] / "eval" / "dev.jsonl"
+PICK = ("A-dev-001", "A-dev-009", "A-dev-021", "B-dev-012")  # zh fact, zh follow-up, zh unanswerable, en list
+
+
+def subset(dest: Path, bad_line: str | None = None) -> Path:
+    lines = [ln for ln in DEV.read_text(encoding="utf-8").splitlines() if json.loads(ln)["id"] in PICK]
+    if bad_line is not None:
+        lines.insert(1, bad_line)
+    dest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The shipped corpus ingested lexical-only once for this module (tests only read it)."""
+    root = tmp_path_factory.mktemp("eval-index")
+    settings = Settings(corpus_dir=Path(__file__).resolve().parents[1] / "corpus", index_dir=root / "index",
+                        embed_model="none", feedback_path=root / "feedback.jsonl",
+                        llm_api_key="sk-do-not-write-me")
+    ingest_paths(None, settings, ChunkStore.open(settings), None)
+    return settings
+
+
+def test_eval_writes_parseable_reports_with_every_figure_and_masked_secrets(indexed: Settings, tmp_path: Path):
+    out = tmp_path / "out"
+    outcome = evaluate(indexed, [subset(tmp_path / "four.jsonl")], out, with_baselines=True)
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    for group in (metrics["overall"], metrics["by_lang"]["zh"], metrics["by_lang"]["en"]):
+        assert set(METRIC_KEYS) <= set(group)
+    assert metrics["overall"]["n"] == 4 and metrics["by_lang"]["zh"]["n"] == 3
+    assert set(metrics["by_type"]) == {"fact", "followup", "unanswerable", "list"}
+    assert metrics["config"]["mode"]["retrieval"] == "lexical"
+    assert metrics["config"]["llm_api_key"] == "***"
+    assert "sk-do-not-write-me" not in (out / "metrics.json").read_text(encoding="utf-8")
+    # the Chinese fact question: its evidence paragraph is retrieved and cited
+    rows = [json.loads(ln) for ln in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == sorted(PICK)
+    first = next(r for r in rows if r["id"] == "A-dev-001")
+    assert first["metrics"]["recall_10"] == 1.0 and first["answer"]["refused"] is False
+    assert first["answer"]["retrieved"] and len(first["ranking"]) == 10
+    assert any(rank["evidence"] == [0] for rank in first["ranking"])
+    unanswerable = next(r for r in rows if r["id"] == "A-dev-021")
+    assert unanswerable["metrics"]["recall_10"] is None
+    # baselines beside citeqa: the whitespace-token pipeline finds nothing for Chinese questions
+    assert set(metrics["baselines"]) == {"langchain-bm25", "jieba-bm25"}
+    assert metrics["baselines"]["langchain-bm25"]["by_lang"]["zh"]["recall@10"] == 0.0
+    assert metrics["baselines"]["jieba-bm25"]["overall"]["key_fact_recall"] is None
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## citeqa" in report and "langchain-bm25" in report and "÷ citeqa" in report
+    assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert outcome.problems == []
+
+
+def test_bad_eval_line_is_reported_with_its_line_number_and_the_rest_runs(indexed: Settings, tmp_path: Path):
+    from ui.cli import app
+
+    path = subset(tmp_path / "bad.jsonl", bad_line='{"id": "broken", "lang": "zh"}')
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["--corpus-dir", str(indexed.corpus_dir), "--index-dir", str(indexed.index_dir),
+                                      "--embed-model", "none", "eval", "--questions", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}:2: skipped" in result.output and "missing field" in result.output
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["overall"]["n"] == 4
+    assert any(p.startswith(f"{path}:2") for p in metrics["problems"])
+    assert "Problems in the question files" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_ranking_is_scored_to_ten_while_the_answerer_sees_its_own_top_k(indexed: Settings, tmp_path: Path):
+    settings = indexed.model_copy(update={"top_k": 3})
+    components = build_components(settings)
+    items = [i for i in load_eval_set(DEV)[0] if i.id == "A-dev-001"]
+    relevance = Relevance(document_raws(components.store, settings.corpus_dir))
+    run = run_eval(items, components, relevance, rank_k=10)
+    result = run.results[0]
+    assert len(result.answer.retrieved) == 3
+    assert len(result.ranking) == 10
+    seen = [(p.chunk.doc, p.chunk.char_start) for p in result.answer.retrieved]
+    assert [(s.doc, s.start) for s, _ in result.ranking[:3]] == seen
+
+
+def test_dense_baseline_runs_when_an_embedding_model_is_loaded(tmp_path: Path, corpus_dir: Path,
+                                                               tiny_model_path: Path):
+    for name in ("001_6cfd863ef6650e26.txt", "003_eee71a5fe2a8738e.txt"):  # not needed by the subset: less to embed
+        (corpus_dir / name).unlink()
+    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", embed_model=str(tiny_model_path),
+                        feedback_path=tmp_path / "fb.jsonl")
+    outcome = evaluate(settings, [subset(tmp_path / "four.jsonl")], tmp_path / "out", with_baselines=True)
+    assert "dense" in outcome.run.systems
+    assert outcome.config["mode"]["retrieval"] == "hybrid"
+    assert any("ingested" in n for n in outcome.run.notices)  # the empty index was filled first
+    assert outcome.run.systems["dense"]["overall"]["n"] == 4

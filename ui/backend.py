@@ -1,0 +1,166 @@
+"""What the chat needs from the core, behind one object: ask (with the UI's settings), status, document
+list, passage context for the Sources panel, and uploads (staged into the corpus folder, then ingested).
+
+A thin adapter: retrieval, answering and citation all happen in ``rag.chain``; this module only picks the
+components a request runs with and reshapes results for display.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rag.components import Components, refresh
+from rag.settings import Settings
+from rag.types import Answer, Chunk, Turn
+from ui.context import by_document, doc_context
+from ui.render import DocContext, Status
+from ui.uploads import Staged, UploadRejected, stage_upload, unstage
+
+log = logging.getLogger(__name__)
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass
+class UploadResult:
+    added: list[str] = field(default_factory=list)  # file names newly indexed
+    unchanged: list[str] = field(default_factory=list)  # identical to a file already in the corpus
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (name as uploaded, reason)
+
+    def lines(self) -> list[str]:
+        out = [f"✅ {n} — 已加入索引 / added to the index" for n in self.added]
+        out += [f"ℹ️ {n} — 已在语料库中 / already in the corpus" for n in self.unchanged]
+        out += [f"❌ {n} — {reason}" for n, reason in self.rejected]
+        return out
+
+
+class Backend:
+    def __init__(self, settings: Settings, components: Components) -> None:
+        self.settings = settings
+        self.components = components
+        self._ingest_lock = threading.Lock()  # one upload ingest at a time
+        self._refresh_lock = threading.Lock()  # one reload of BM25 / retriever at a time; asks go on during an ingest
+        self._docs: tuple[str | None, dict[str, list[Chunk]]] = ("", {})
+
+    # ------------------------------------------------------------------ asking
+    def answerer_choices(self) -> list[str]:
+        c = self.components
+        names = [c.answerer.name]
+        if c.extractive is not None and c.extractive.name not in names:
+            names.append(c.extractive.name)
+        return names
+
+    @property
+    def has_reranker(self) -> bool:
+        return self.components.reranker is not None
+
+    def for_request(self, answerer: str | None = None, rerank: bool | None = None) -> Components:
+        """The shared components, or a shallow copy with the answerer / reranker the user picked."""
+        with self._refresh_lock:
+            refresh(self.components)
+            c = self.components
+        changes: dict[str, Any] = {}
+        if answerer and answerer != c.answerer.name and c.extractive is not None and answerer == c.extractive.name:
+            changes["answerer"] = c.extractive
+        if rerank is False and c.reranker is not None:
+            from rag.retrieve import HybridRetriever
+
+            changes["retriever"] = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, None)
+        return replace(c, **changes) if changes else c
+
+    def ask_stream(self, question: str, history: Sequence[Turn | dict[str, str]] = (), k: int | None = None,
+                   answerer: str | None = None, rerank: bool | None = None) -> Iterator[Answer]:
+        from rag.chain import ask_stream
+
+        yield from ask_stream(question, self.for_request(answerer, rerank), list(history), k)
+
+    def ask(self, question: str, history: Sequence[Turn | dict[str, str]] = (), k: int | None = None) -> Answer:
+        from rag.chain import ask
+
+        return ask(question, self.for_request(), list(history), k)
+
+    # ------------------------------------------------------------------ showing
+    def status(self) -> Status:
+        c = self.components
+        docs = c.store.documents()
+        return Status(c.mode, c.answerer.name, len(docs), sum(d.chunks for d in docs), tuple(c.notices))
+
+    def document_rows(self) -> list[list[Any]]:
+        """[title, symbol, chunks, file] per indexed document (symbols from the corpus manifest)."""
+        from ingest.manifest import load_manifest
+
+        try:
+            manifest = load_manifest(Path(self.settings.corpus_dir))
+        except Exception as exc:  # a broken manifest must not hide the document list
+            log.warning("Cannot read the corpus manifest: %s", exc)
+            manifest = {}
+        rows = []
+        for d in self.components.store.documents():
+            meta = manifest.get(d.doc)
+            rows.append([d.title, meta.symbol if meta else "", d.chunks, d.doc])
+        return rows
+
+    def contexts(self, answer: Answer) -> dict[str, DocContext]:
+        """For each passage of the answer: its whole paragraph and the chunks next to it in its document."""
+        store = self.components.store
+        version = store.version()
+        if self._docs[0] != version:
+            self._docs = (version, by_document(store.chunks()))
+        docs = self._docs[1]
+        return {p.chunk.id: doc_context(p.chunk, docs.get(p.chunk.doc, [])) for p in answer.passages}
+
+    # ------------------------------------------------------------------ uploads
+    def _embedder_mismatch(self) -> str:
+        from rag.store import LEXICAL_EMBEDDER
+
+        c = self.components
+        target = c.embedder.id if c.embedder is not None else LEXICAL_EMBEDDER
+        if c.store.version() is not None and c.store.embedder_id() != target:
+            return (f"the index was built with embedder '{c.store.embedder_id()}' but the app runs with '{target}'; "
+                    "run `citeqa ingest` with the configured embedder first, then upload again")
+        return ""
+
+    def upload(self, files: Sequence[tuple[Path, str]], progress: ProgressFn | None = None) -> UploadResult:
+        """Stage each (temp file, name as uploaded) in the corpus folder and ingest the new ones. A file that
+        is rejected — here or by ingestion — is reported and leaves the corpus and index as they were."""
+        from ingest.run import ingest_paths
+
+        result = UploadResult()
+        with self._ingest_lock:
+            mismatch = self._embedder_mismatch()
+            staged: list[tuple[str, Staged]] = []
+            for src, name in files:
+                if mismatch:
+                    result.rejected.append((name, mismatch))
+                    continue
+                try:
+                    staged.append((name, stage_upload(Path(src), name, self.settings)))
+                except UploadRejected as exc:
+                    result.rejected.append((name, exc.reason))
+            if not staged:
+                return result
+            c = self.components
+            try:
+                report = ingest_paths([s.path for _, s in staged], self.settings, c.store, c.embedder, progress)
+            except Exception as exc:  # the store keeps serving its previous generation; take the files back
+                log.exception("Ingesting uploads failed")
+                for name, s in staged:
+                    unstage(s, self.settings)
+                    result.rejected.append((name, f"indexing failed ({type(exc).__name__}: {exc})"))
+                return result
+            reasons = {Path(p).name: reason for p, reason in report.skipped}
+            for name, s in staged:
+                if s.path.name in reasons:
+                    unstage(s, self.settings)
+                    result.rejected.append((name, reasons[s.path.name]))
+                elif s.new or s.path.name in report.added or s.path.name in report.updated:
+                    result.added.append(s.path.name)
+                else:
+                    result.unchanged.append(s.path.name)
+        with self._refresh_lock:
+            refresh(self.components)
+        return result
