@@ -25,6 +25,7 @@ from eval.relevance import Span
 class Baseline(ABC):
     name: str = ""
     notice: str = ""
+    units: list[Span]  # every span it can return (its splits or chunks): the recall@1 ceiling is over these
 
     @abstractmethod
     def search(self, question: str, k: int) -> list[Span]:
@@ -75,6 +76,7 @@ class LangchainBM25(Baseline):
         splits = splitter.create_documents([raws[n] for n in names], metadatas=[{"doc": n} for n in names])
         self.spans = [Span(d.metadata["doc"], d.metadata["start_index"],
                            d.metadata["start_index"] + len(d.page_content)) for d in splits]
+        self.units = self.spans
         self.texts = [d.page_content for d in splits]
         self.bm25 = OkapiBM25([t.lower().split() for t in self.texts])
         self.notice = (f"{len(splits)} splits of {chunk_size} chars (overlap {chunk_overlap}); BM25 on whitespace "
@@ -95,6 +97,7 @@ class JiebaBM25(Baseline):
         from rag.lexical import LexicalIndex
 
         self.index = LexicalIndex.build(list(chunks))
+        self.units = [_span(c) for c in chunks]
         self.notice = f"citeqa's {len(chunks)} chunks, jieba BM25 alone (no fusion, rerank or refusal)"
 
     def search(self, question: str, k: int) -> list[Span]:
@@ -106,6 +109,7 @@ class DenseOnly(Baseline):
 
     def __init__(self, store: Any, embedder: Any) -> None:
         self.store, self.embedder = store, embedder
+        self.units = [_span(c) for c in store.chunks()]
         self.notice = f"citeqa's chunks, dense search alone with {embedder.name}"
 
     def search(self, question: str, k: int) -> list[Span]:

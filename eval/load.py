@@ -6,29 +6,22 @@ and checked (``answer_json_problems``). Bounded in count (C × Q) and in time: a
 the run stops by itself (requests still in flight count as errors). Loopback URLs only: this is a
 measuring tool for your own machine, never a way to load someone else's server.
 
-Without ``--url`` the chat is started here (``start_chat``): ``python -m ui.cli chat --port FREE`` on a
-temporary copy of the index, stopped afterwards. Results: a table (``load_table``) and JSON.
+``citeqa load`` (``ui/cli_load.py``) starts the chat itself when given no ``--url``. Results: a table
+(``load_table``) and JSON.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
 Say = Callable[[str], None]
 
 
@@ -211,71 +204,6 @@ def doc_lengths_of(corpus_dir: Path) -> dict[str, int]:
         except DocLoadError:
             continue
     return out
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float, log: Path) -> None:
-    import httpx
-
-    until = time.monotonic() + timeout_s
-    while time.monotonic() < until:
-        if proc.poll() is not None:
-            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-            raise LoadError(f"`citeqa chat` exited with code {proc.returncode} before serving: " + " | ".join(tail))
-        try:
-            if httpx.get(url + "config", timeout=2.0).status_code in (200, 401):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise LoadError(f"`citeqa chat` did not answer at {url} within {timeout_s:.0f} s — see {log}")
-
-
-@contextmanager
-def start_chat(settings: Any, *, copy_index: bool = True, startup_s: float = 180.0,
-               say: Say | None = None) -> Iterator[str]:
-    """Serve ``citeqa chat`` on a free 127.0.0.1 port for the duration of the block; yields its URL. With
-    ``copy_index`` the chat runs on a temporary copy of ``settings.index_dir`` (the user's index is never
-    opened by two processes; a Chroma server given by ``chroma_url`` is used as is)."""
-    import os
-
-    with tempfile.TemporaryDirectory(prefix="citeqa-load-") as tmp:
-        index_dir = Path(settings.index_dir)
-        if copy_index and not settings.chroma_url:
-            if not (index_dir / "chroma").is_dir():
-                raise LoadError(f"No index at {index_dir} — run `citeqa ingest` first (or pass --url)")
-            shutil.copytree(index_dir, Path(tmp) / "index", ignore=shutil.ignore_patterns("feedback.jsonl"))
-            index_dir = Path(tmp) / "index"
-        port = free_port()
-        args = [sys.executable, "-m", "ui.cli", "--corpus-dir", str(settings.corpus_dir), "--index-dir",
-                str(index_dir), "--embed-model", settings.embed_model or "none"]
-        if settings.chroma_url:
-            args += ["--chroma-url", settings.chroma_url]
-        args += ["chat", "--host", "127.0.0.1", "--port", str(port)]
-        env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
-               "GRADIO_ANALYTICS_ENABLED": "False", "CITEQA_FEEDBACK_PATH": str(Path(tmp) / "feedback.jsonl")}
-        log = Path(tmp) / "chat.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            if say:
-                say(f"starting citeqa chat on {url} (index {index_dir})")
-            _wait_ready(url, proc, startup_s, log)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
 
 
 def run_load(url: str, levels: Sequence[int], per_client: int, deadline_s: float, *,

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 
 METRIC_KEYS = (
     "recall@1",
+    "hit@1",
+    "recall@1_ceiling",
     "recall@5",
     "recall@10",
     "mrr@10",
@@ -26,7 +28,7 @@ METRIC_KEYS = (
     "latency_p95_s",
     "n",
 )
-RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+RETRIEVAL_KEYS = ("recall@1", "hit@1", "recall@1_ceiling", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 ANSWER_KEYS = ("key_fact_recall", "citation_precision", "citation_recall", "refusal_rate_unanswerable",
                "false_refusal_rate")
 Ranking = Sequence[set[int]]
@@ -38,6 +40,20 @@ def recall_at_k(ranking: Ranking, n_evidence: int, k: int) -> float:
         return 0.0
     found: set[int] = set().union(*ranking[:k]) if ranking[:k] else set()
     return len(found) / n_evidence
+
+
+def hit_at_1(ranking: Ranking) -> float:
+    """1 when the rank-1 passage holds at least one evidence string, else 0."""
+    return 1.0 if ranking and ranking[0] else 0.0
+
+
+def recall_at_1_ceiling(units: Iterable[set[int]], n_evidence: int) -> float:
+    """The best recall@1 any ranking over these units (chunks, splits) could reach: the largest share of the
+    evidence strings that one single unit covers. Below 1 when the evidence lies in separate paragraphs or
+    documents, so no single passage can hold all of it."""
+    if n_evidence <= 0:
+        return 0.0
+    return max((len(hits) for hits in units), default=0) / n_evidence
 
 
 def mrr_at_k(ranking: Ranking, k: int = 10) -> float:
@@ -113,6 +129,8 @@ class ItemMetrics:
     refused: bool
     latency_s: float
     recall_1: float | None = None
+    hit_1: float | None = None
+    recall_1_ceiling: float | None = None
     recall_5: float | None = None
     recall_10: float | None = None
     mrr_10: float | None = None
@@ -128,6 +146,7 @@ class ItemMetrics:
 def retrieval_metrics(ranking: Ranking, n_evidence: int) -> dict[str, float]:
     return {
         "recall_1": recall_at_k(ranking, n_evidence, 1),
+        "hit_1": hit_at_1(ranking),
         "recall_5": recall_at_k(ranking, n_evidence, 5),
         "recall_10": recall_at_k(ranking, n_evidence, 10),
         "mrr_10": mrr_at_k(ranking, 10),
@@ -147,6 +166,8 @@ def aggregate(items: Sequence[ItemMetrics]) -> dict[str, float | int | None]:
     latencies = [m.latency_s for m in items]
     return {
         "recall@1": _mean(m.recall_1 for m in answerable),
+        "hit@1": _mean(m.hit_1 for m in answerable),
+        "recall@1_ceiling": _mean(m.recall_1_ceiling for m in answerable),
         "recall@5": _mean(m.recall_5 for m in answerable),
         "recall@10": _mean(m.recall_10 for m in answerable),
         "mrr@10": _mean(m.mrr_10 for m in answerable),

@@ -16,11 +16,18 @@ from eval.metrics import METRIC_KEYS, RETRIEVAL_KEYS
 CHART_KEYS = ("recall@5", "recall@10", "mrr@10", "ndcg@10", "key_fact_recall", "citation_precision",
               "citation_recall")
 SHORT = {
-    "recall@1": "R@1", "recall@5": "R@5", "recall@10": "R@10", "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
+    "recall@1": "R@1", "hit@1": "hit@1", "recall@1_ceiling": "R@1 max", "recall@5": "R@5", "recall@10": "R@10",
+    "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
     "key_fact_recall": "facts", "citation_precision": "cit.P", "citation_recall": "cit.R",
     "refusal_rate_unanswerable": "refuse(unans)", "false_refusal_rate": "false refuse",
     "latency_p50_s": "p50 s", "latency_p95_s": "p95 s", "n": "n",
 }
+RECALL_AT_1_NOTE = (
+    "R@1 is the share of an item's evidence strings inside the rank-1 passage, so an item whose evidence lies in "
+    "separate paragraphs or documents cannot reach 1; hit@1 is the share of answerable items whose rank-1 passage "
+    "holds at least one evidence string, and R@1 max (recall@1_ceiling) is the best R@1 any ranking over the same "
+    "chunks could reach (per item, the largest share of its evidence one single chunk covers; for a baseline, one of "
+    "its own splits).")
 Breakdown = Mapping[str, Any]  # {"overall": {...}, "by_lang": {...}, "by_type": {...}}
 
 
@@ -72,6 +79,7 @@ def markdown_report(systems: Mapping[str, Breakdown], config: Mapping[str, Any],
     keys = [k for k in METRIC_KEYS]
     lines += _table(["group", *(SHORT[k] for k in keys)],
                     [[label, *(fmt(fig.get(k), k) for k in keys)] for label, fig in groups(main)])
+    lines += ["", RECALL_AT_1_NOTE]
     if len(names) > 1:
         lines += ["", "## Baselines beside citeqa (retrieval, same questions, same relevance rule)", ""]
         header = ["system", "group", *(SHORT[k] for k in RETRIEVAL_KEYS), "R@10 ÷ citeqa", "nDCG ÷ citeqa",
@@ -159,10 +167,12 @@ def write_outputs(out_dir: Path, systems: Mapping[str, Breakdown], config: Mappi
     return paths
 
 
-TERMINAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "key_fact_recall", "citation_precision",
+TERMINAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10",
+                 "key_fact_recall", "citation_precision",
                  "citation_recall", "refusal_rate_unanswerable", "false_refusal_rate", "latency_p50_s",
                  "latency_p95_s", "n")
-TINY = {"recall@1": "R@1", "recall@5": "R@5", "recall@10": "R@10", "mrr@10": "MRR", "ndcg@10": "nDCG",
+TINY = {"recall@1": "R@1", "recall@5": "R@5", "recall@10": "R@10",
+        "mrr@10": "MRR", "ndcg@10": "nDCG",
         "key_fact_recall": "facts", "citation_precision": "citP", "citation_recall": "citR",
         "refusal_rate_unanswerable": "ref-U", "false_refusal_rate": "ref-A", "latency_p50_s": "p50s",
         "latency_p95_s": "p95s", "n": "n"}

@@ -19,6 +19,7 @@ from eval.metrics import (
     breakdown,
     citation_scores,
     key_fact_recall,
+    recall_at_1_ceiling,
     retrieval_metrics,
 )
 from eval.relevance import GoldItem, Relevance, Span
@@ -46,8 +47,8 @@ class ItemResult:
             "metrics": self.metrics.to_dict(),
             "ranking": [{"doc": sp.doc, "char_start": sp.start, "char_end": sp.end, "evidence": hits}
                         for sp, hits in self.ranking],
-            "baselines": {n: {k: v for k, v in m.to_dict().items() if k.startswith(("recall", "mrr", "ndcg",
-                                                                                  "latency"))}
+            "baselines": {n: {k: v for k, v in m.to_dict().items() if k.startswith(("recall", "hit", "mrr",
+                                                                                  "ndcg", "latency"))}
                           for n, m in self.baselines.items()},
             "error": self.error,
         }
@@ -63,6 +64,11 @@ class EvalRun:
 def spans(passages: Sequence[Any]) -> list[Span]:
     """Source spans of ``rag.types.Passage`` values."""
     return [Span(p.chunk.doc, p.chunk.char_start, p.chunk.char_end) for p in passages]
+
+
+def spans_of_chunks(chunks: Sequence[Any]) -> list[Span]:
+    """Source spans of ``rag.types.Chunk`` values."""
+    return [Span(c.doc, c.char_start, c.char_end) for c in chunks]
 
 
 def cited_passages(answer: Any) -> list[Any]:
@@ -114,7 +120,7 @@ def failed(item: EvalItem, latency: float) -> ItemMetrics:
     """An item whose run raised: it scores zero everywhere and counts as refused."""
     m = ItemMetrics(item.id, item.lang, item.type, item.answerable, True, latency)
     if item.answerable:
-        m.recall_1 = m.recall_5 = m.recall_10 = m.mrr_10 = m.ndcg_10 = 0.0
+        m.recall_1 = m.hit_1 = m.recall_5 = m.recall_10 = m.mrr_10 = m.ndcg_10 = 0.0
         m.key_fact_recall = 0.0 if item.key_facts else None
         m.citation_recall = 0.0
     return m
@@ -129,6 +135,20 @@ def judge_baseline(item: EvalItem, ranking: Sequence[Span], gold: GoldItem, rele
     return m
 
 
+def by_doc(units: Sequence[Span]) -> dict[str, list[Span]]:
+    out: dict[str, list[Span]] = {}
+    for unit in units:
+        out.setdefault(unit.doc, []).append(unit)
+    return out
+
+
+def ceiling(gold: GoldItem, units: dict[str, list[Span]], relevance: Relevance) -> float:
+    """recall@1_ceiling of one item over a system's retrieval units (its chunks or splits, grouped by document):
+    the largest share of the item's evidence strings that one single unit covers."""
+    docs = sorted({sp.doc for occurrences in gold.spans for sp in occurrences})
+    return recall_at_1_ceiling((relevance.covered(u, gold) for d in docs for u in units.get(d, [])), gold.n)
+
+
 def run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, *,
              baselines: Sequence[Baseline] = (), rank_k: int = 10, progress: Progress | None = None) -> EvalRun:
     """Every item through ``rag.chain.ask`` (history passed for follow-ups; latencies warm, after one untimed
@@ -138,9 +158,7 @@ def run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, *
     results: list[ItemResult] = []
     notices: list[str] = []
     golds = {item.id: relevance.gold(item.docs, item.evidence) for item in items}
-    for item in items:
-        for ev in golds[item.id].missing:
-            notices.append(f"{item.id}: evidence not found in {', '.join(item.docs) or 'any document'}: {ev[:40]}")
+    chunk_units = by_doc(spans_of_chunks(components.store.chunks()))
     total = len(items) * (1 + len(baselines))
     done = 0
     if items:  # one untimed warm-up (jieba's dictionary, model first calls): latencies are warm
@@ -163,10 +181,13 @@ def run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, *
             result = ItemResult(item, judge(item, answer, gold, relevance, latency, ranking), answer)
             result.ranking = [(s, sorted(h)) for s, h in zip(ranking, relevance.judge(ranking, gold), strict=True)]
             results.append(result)
+        if item.answerable:
+            results[-1].metrics.recall_1_ceiling = ceiling(gold, chunk_units, relevance)
         done += 1
         if progress:
             progress(CITEQA, done, total)
     for baseline in baselines:
+        units = by_doc(baseline.units)
         for result in results:
             item = result.item
             t0 = time.perf_counter()
@@ -175,8 +196,10 @@ def run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, *
             except Exception as exc:  # a baseline that breaks scores nothing for this item; the run goes on
                 notices.append(f"{baseline.name} failed on {item.id}: {type(exc).__name__}: {exc}")
                 ranking = []
-            result.baselines[baseline.name] = judge_baseline(item, ranking, golds[item.id], relevance,
-                                                             time.perf_counter() - t0)
+            m = judge_baseline(item, ranking, golds[item.id], relevance, time.perf_counter() - t0)
+            if item.answerable:
+                m.recall_1_ceiling = ceiling(golds[item.id], units, relevance)
+            result.baselines[baseline.name] = m
             done += 1
             if progress:
                 progress(baseline.name, done, total)
@@ -227,7 +250,7 @@ def evaluate(settings: Any, questions: Sequence[Path] = (), out_dir: Path | None
     every item and write metrics.json, results.jsonl, report.md and chart.png to ``out_dir``."""
     from eval.baselines import build_baselines
     from eval.report import write_outputs
-    from eval.sets import default_eval_path, load_eval_sets
+    from eval.sets import check_evidence, default_eval_path, load_eval_sets
     from ingest.run import ingest_paths
     from rag.components import build_components, refresh
     from rag.store import ChunkStore
@@ -245,6 +268,7 @@ def evaluate(settings: Any, questions: Sequence[Path] = (), out_dir: Path | None
                        f"{report.chunks} chunks) first.")
     notices += components.notices
     relevance = Relevance(document_raws(store, settings.corpus_dir))
+    problems += check_evidence(items, relevance_raws(relevance))
     baselines: list[Baseline] = []
     if with_baselines:
         baselines, skipped = build_baselines(relevance_raws(relevance), store.chunks(), store,

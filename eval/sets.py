@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -60,6 +61,13 @@ class _Check:
 def default_eval_path() -> Path:
     """The dev set shipped as package data (``eval/dev.jsonl``)."""
     return Path(str(resources.files("eval") / "dev.jsonl"))
+
+
+def shipped_eval_path(name: str) -> Path | None:
+    """A set shipped as package data by short name: "dev" (tuning) or "extra" (generalisation check); None if
+    there is no such set."""
+    path = Path(str(resources.files("eval") / f"{name}.jsonl"))
+    return path if name.isidentifier() and path.is_file() else None
 
 
 def _strings(value: Any, name: str, check: _Check, *, allow_empty: bool = True) -> tuple[str, ...]:
@@ -224,3 +232,49 @@ def load_eval_sets(paths: list[Path]) -> tuple[list[EvalItem], list[Problem]]:
             seen.add(item.id)
             items.append(item)
     return items, problems
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def check_evidence(items: Sequence[EvalItem], raws: Mapping[str, str]) -> list[Problem]:
+    """Warnings for items whose ``doc`` names a file not in ``raws`` (doc name → raw text) or whose evidence
+    string occurs in none of the item's documents once all whitespace is removed (the schema's rule).
+    The items still run: a missing evidence string simply cannot be retrieved, so it caps that item's recall."""
+    squeezed = {doc: _squeeze(raw) for doc, raw in raws.items()}
+    problems: list[Problem] = []
+    for item in items:
+        unknown = [d for d in item.docs if d not in squeezed]
+        if unknown:
+            problems.append(Problem(item.source, item.line, f"{item.id}: 'doc' names a file not in the corpus: "
+                                    f"{', '.join(unknown)} (check the file name)", skipped=False))
+        if item.docs and len(unknown) == len(item.docs):
+            continue  # nothing to search: the unknown name is the problem
+        known = [squeezed[d] for d in item.docs if d in squeezed] or list(squeezed.values())
+        for i, ev in enumerate(item.evidence, 1):
+            if not any(_squeeze(ev) in text for text in known):
+                where = ", ".join(item.docs) or "any document"
+                problems.append(Problem(item.source, item.line, f"{item.id}: evidence[{i}] not found in {where} "
+                                        f"(copy it verbatim from the document): {ev[:40]}", skipped=False))
+    return problems
+
+
+def corpus_raws(corpus_dir: Path) -> dict[str, str]:
+    """doc name → raw text of every readable document in a corpus folder, loaded as ingest loads it."""
+    from ingest.load import LoadError, iter_corpus_files, load_document
+
+    raws: dict[str, str] = {}
+    for path in iter_corpus_files([Path(corpus_dir)]):
+        try:
+            raws.setdefault(path.name, load_document(path).raw)
+        except LoadError:
+            continue
+    return raws
+
+
+def check_files(paths: Sequence[Path], corpus_dir: Path) -> tuple[list[EvalItem], list[Problem]]:
+    """Validate question files without an index: the schema of every line, then every evidence string
+    against the documents of ``corpus_dir`` (what ``citeqa eval --check`` prints)."""
+    items, problems = load_eval_sets(list(paths))
+    return items, problems + check_evidence(items, corpus_raws(corpus_dir))

@@ -4,23 +4,24 @@ Text extracted from PDFs is wrapped at a fixed width, sometimes with blank lines
 line break joins two lines of one paragraph when the first line does not end a sentence and is
 "full" (nearly as wide as the lines around it); a short line that ends a sentence closes a paragraph;
 a short line without punctuation before a long one is a heading or a label. Narrow columns (call-outs
-such as "5550亿 / 美元 / 2023年，…") are read as one short paragraph each.
+such as "5550亿 / 美元 / 2023年，…") are read as one short paragraph each. Which short blocks are titles:
+``ingest.titles``; which paragraphs a title labels: ``ingest.sections``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ingest.clean import CLAUSE_PUNCT, Line, ends_sentence, is_page_number, join_texts, noise_reason, width
-from ingest.segment import FOOT_MD, FOOT_SUP, MD_HEADING, Builder, Segmentation
+from ingest.clean import CLAUSE_PUNCT, Line, is_page_number, noise_reason, squeeze, width
+from ingest.sections import Item, emit
+from ingest.segment import FOOT_MD, FOOT_SUP, MD_HEADING, Segmentation, pattern_level
+from ingest.titles import BULLET, CREDIT, closed, split_running_titles, split_unit
 
 if TYPE_CHECKING:
     from ingest.load import Document
 
-_PLAIN_LEVEL = 7  # title lines sit below any markdown heading level
-_BULLET = re.compile(r"^(?:[-*+•·▪●◦]\s+|\d{1,3}[.)．]\s+|\(\w{1,3}\)\s+|（\w{1,3}）)")
+_LEAD_SHARE = 0.1  # leading spaces mark new text objects only where few lines have them (not indents)
 
 
 @dataclass
@@ -29,8 +30,29 @@ class _Unit:
     spaced: list[bool]  # keep a space before each line (a line break that is not a wrap)
 
 
+@dataclass
+class _Layout:
+    widths: dict[int, float]
+    blocks: dict[int, int]
+    block_max: dict[int, float]
+    streams: dict[int, int]  # line index → stream (a page, or a text object that starts a new column)
+    hard: set[int]  # streams that open with a new text object or a PDF page (not just blank lines)
+    doc_width: float
+    narrow: float
+
+
 def segment_free(document: Document, lines: list[Line], repeated: set[int]) -> Segmentation:
-    b = Builder(document)
+    items, hard = _items(document, lines, repeated, set())
+    titles = {squeeze(it.text) for it in items if it.kind == "title"}
+    split, heads = split_running_titles(lines, titles, repeated)
+    if heads:  # a running title glued to the first line of a page's text: read again with it cut off
+        starts = {lines[i].start for i in repeated}
+        repeated = {ln.index for ln in split if ln.text and ln.start in starts}
+        items, hard = _items(document, split, repeated, heads)
+    return emit(document, items, hard)
+
+
+def _layout(document: Document, lines: list[Line]) -> _Layout:
     blocks = _blocks(lines)
     widths = {ln.index: width(ln.text) for ln in lines if ln.text}
     block_max: dict[int, float] = {}
@@ -39,30 +61,41 @@ def segment_free(document: Document, lines: list[Line], repeated: set[int]) -> S
             block_max[blocks[ln.index]] = max(block_max.get(blocks[ln.index], 0.0), widths[ln.index])
     ordered = sorted(widths.values())
     doc_width = ordered[int(0.9 * (len(ordered) - 1))] if ordered else 0.0
-    narrow = max(6.0, 0.3 * doc_width)
-    running = 0
+    streams, hard = _streams(document, lines)
+    return _Layout(widths, blocks, block_max, streams, hard, doc_width, max(6.0, 0.3 * doc_width))
+
+
+def _items(
+    document: Document, lines: list[Line], repeated: set[int], heads: set[int]
+) -> tuple[list[Item], set[int]]:
+    """The document as titles, body paragraphs, footnotes, markdown headings and noise, in order; and
+    the streams that open with a new text object or page."""
+    lay = _layout(document, lines)
+    items: list[Item] = []
+    opened: set[int] = set()  # streams that already hold something other than noise
     unit: _Unit | None = None
 
+    def add(item: Item) -> None:
+        item.top = item.kind != "drop" and item.stream not in opened
+        if item.kind != "drop":
+            opened.add(item.stream)
+        items.append(item)
+
     def flush() -> None:
-        nonlocal unit, running
+        nonlocal unit
         if unit is None:
             return
-        texts = [ln.text for ln in unit.lines]
-        if _is_title(texts, doc_width):
-            b.close()
-            title = join_texts(texts, unit.spaced)
-            b.out.headings.append((unit.lines[0].start, unit.lines[-1].end, title))
-            b.levels = {k: v for k, v in b.levels.items() if k < _PLAIN_LEVEL}
-            b.levels[_PLAIN_LEVEL] = title
-        else:
-            running += 1
-            b.emit(unit.lines, unit.spaced, "body", running, False)
+        top = lay.streams[unit.lines[0].index] not in opened
+        for piece in split_unit(unit.lines, unit.spaced, lay.doc_width, top):
+            kind = "title" if piece.title else "body"
+            add(Item(kind, piece.lines, piece.spaced, lay.streams[piece.lines[0].index]))
         unit = None
 
     for i, line in enumerate(lines):
         if line.blank:
             continue
         text = line.text
+        stream = lay.streams[line.index]
         reason = "running-header" if i in repeated else noise_reason(text)
         if reason is None and is_page_number(text) and _standalone(lines, i):
             reason = "page-number"
@@ -71,15 +104,15 @@ def segment_free(document: Document, lines: list[Line], repeated: set[int]) -> S
         if reason or md or note:
             flush()
             if reason:
-                b.drop(line, reason)
+                add(Item("drop", [line], [False], stream, reason))
             elif md:
-                b.heading(line, len(md.group(1)))
+                add(Item("md", [line], [False], stream, len(md.group(1))))
             else:
-                b.emit([line], [False], "footnote", int(note.group(1)), True)
+                add(Item("note", [line], [False], stream, int(note.group(1))))
             continue
         if unit is not None:
             prev = unit.lines[-1]
-            join, spaced = _decide(prev, line, widths, block_max, blocks, narrow)
+            join, spaced = (False, False) if prev.index in heads else _decide(prev, line, lay)
             if join:
                 unit.lines.append(line)
                 unit.spaced.append(spaced)
@@ -87,8 +120,7 @@ def segment_free(document: Document, lines: list[Line], repeated: set[int]) -> S
             flush()
         unit = _Unit([line], [False])
     flush()
-    b.close()
-    return b.out
+    return items, lay.hard
 
 
 def _blocks(lines: list[Line]) -> dict[int, int]:
@@ -106,60 +138,54 @@ def _blocks(lines: list[Line]) -> dict[int, int]:
     return out
 
 
-def _decide(
-    a: Line,
-    b: Line,
-    widths: dict[int, float],
-    block_max: dict[int, float],
-    blocks: dict[int, int],
-    narrow: float,
-) -> tuple[bool, bool]:
+def _streams(document: Document, lines: list[Line]) -> tuple[dict[int, int], set[int]]:
+    """Stream id per line: a new stream starts after two blank lines (a page break in extracted text), on a
+    new PDF page, and at a line that starts with a space when such lines are rare (new text objects)."""
+    content = [ln for ln in lines if ln.text]
+    lead_breaks = sum(ln.lead for ln in content) <= _LEAD_SHARE * len(content)
+    out: dict[int, int] = {}
+    hard: set[int] = set()
+    stream, page, previous = 0, None, None
+    for ln in content:
+        here = document.page_at(ln.start) if document.pages else None
+        if previous is not None:
+            by_object = (ln.lead and lead_breaks) or here != page
+            if by_object or ln.index - previous.index > 2:
+                stream += 1
+                if by_object:
+                    hard.add(stream)
+        out[ln.index] = stream
+        page, previous = here, ln
+    return out, hard
+
+
+def _decide(a: Line, b: Line, lay: _Layout) -> tuple[bool, bool]:
     """(join, keep a space) for the break between line ``a`` and the next content line ``b``."""
-    if _BULLET.match(b.text):
-        return False, False
-    wa, wb = widths[a.index], widths[b.index]
-    ma, mb = block_max[blocks[a.index]], block_max[blocks[b.index]]
+    if BULLET.match(b.text) or (pattern_level(b.text) and _label(b.text) and lay.widths[b.index] <= 30):
+        return False, False  # a list item, or a heading such as "二、方法" under the last line of a paragraph
+    wa, wb = lay.widths[a.index], lay.widths[b.index]
+    ma, mb = lay.block_max[lay.blocks[a.index]], lay.block_max[lay.blocks[b.index]]
     full = wa >= 0.8 * max(ma, 1.0)
-    if blocks[a.index] == blocks[b.index]:
-        if _CREDIT.match(b.text):
+    if lay.blocks[a.index] == lay.blocks[b.index]:
+        if CREDIT.match(b.text):
             return True, True  # a photo credit right under its caption
-        if _closed(a.text):
+        if closed(a.text):
             return wa >= 0.85 * ma, False
-        if wa < 0.5 * wb and wb >= narrow and _label(a.text):
+        if wa < 0.5 * wb and wb >= lay.narrow and _label(a.text):
             return False, False  # a heading or label line directly above the text it introduces
         return True, not full
-    if _closed(a.text):
+    if closed(a.text):
         return False, False
-    if wa >= 0.8 * max(ma, mb) and wa >= narrow:
+    if wa >= 0.8 * max(ma, mb) and wa >= lay.narrow:
         return True, False  # a wrapped line, with blank lines inside the sentence
-    if ma <= narrow and mb <= narrow:
-        return True, True  # one narrow column (call-out, table, list)
+    if ma <= lay.narrow and mb <= lay.narrow and lay.streams[a.index] == lay.streams[b.index]:
+        return True, True  # one narrow column (call-out, table, list), not across a page break
     return False, False
-
-
-_CREDIT = re.compile(r"(?:摄影|图片|来源|Photo(?:graph)?|Credit)\s*[：:]\s*\S[^。！？]{0,40}$", re.IGNORECASE)
-
-
-def _closed(text: str) -> bool:
-    """The line ends a sentence, or ends with a photo credit (which closes a caption)."""
-    return ends_sentence(text) or bool(_CREDIT.search(text))
 
 
 def _label(text: str) -> bool:
     """Short text without clause punctuation (a heading, a name, a label)."""
     return not any(ch in text for ch in CLAUSE_PUNCT)
-
-
-def _is_title(texts: list[str], doc_width: float) -> bool:
-    joined = " ".join(texts)
-    if len(texts) > 3 or _closed(joined) or any(ch in joined for ch in CLAUSE_PUNCT + "·*"):
-        return False
-    if width(joined) > min(26.0, max(8.0, 0.6 * doc_width)):
-        return False
-    last = joined.rstrip()[-1:]
-    if not last or last.isdigit() or last in "%％" or joined.startswith("摄影") or _BULLET.match(joined):
-        return False
-    return sum(ch.isalpha() for ch in joined) >= 2
 
 
 def _standalone(lines: list[Line], i: int) -> bool:

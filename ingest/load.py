@@ -17,6 +17,13 @@ from pathlib import Path
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".md", ".markdown")
 MANIFEST_NAME = "corpus.toml"
+# PDF limits (a small file can inflate to gigabytes; pypdf itself stops one stream at 75 MB). pypdf's text
+# extraction costs ~1 µs per character and more on huge pages, so text is counted as it is extracted.
+MAX_PDF_PAGES = 5000
+MAX_PDF_PAGE_CONTENT_MB = 8  # decompressed content stream of one page (real pages: KBs, rarely a few MB)
+MAX_PDF_CONTENT_MB = 128  # ... of all pages together (a 1 000-page report: ~50 MB)
+MAX_PDF_PAGE_CHARS = 1_000_000  # text of one page (a dense A4 page holds ~5 000 characters)
+MAX_PDF_CHARS = 10_000_000  # text of the whole document
 
 
 @dataclass(frozen=True)
@@ -145,11 +152,44 @@ def _plausible_chinese(text: str) -> bool:
     return bad <= 0.02 * len(non_ascii)
 
 
+class _TooLarge(Exception):
+    """Raised from inside text extraction to stop it once a limit is passed."""
+
+
+def _too_large(doc: str, what: str) -> LoadError:
+    return LoadError(doc, f"PDF too large once decompressed ({what}) — split it into smaller PDFs and add those")
+
+
+def _page_text(page: object, used: list[int]) -> str:
+    """One page's text, refusing (``_TooLarge``) past the limits; ``used`` = [content bytes, characters]
+    so far in this document."""
+    contents = page.get_contents()  # type: ignore[attr-defined]
+    size = len(contents.get_data()) if contents is not None else 0
+    used[0] += size
+    if size > MAX_PDF_PAGE_CONTENT_MB * 1048576:
+        raise _TooLarge(f"the page's content is {size / 1048576:.0f} MB, over {MAX_PDF_PAGE_CONTENT_MB} MB")
+    if used[0] > MAX_PDF_CONTENT_MB * 1048576:
+        raise _TooLarge(f"> {MAX_PDF_CONTENT_MB} MB of page content")
+    seen = 0
+
+    def count(text: str, *_: object) -> None:
+        nonlocal seen
+        seen += len(text)
+        if seen > MAX_PDF_PAGE_CHARS:
+            raise _TooLarge(f"> {MAX_PDF_PAGE_CHARS // 1_000_000} M characters of text on one page")
+        if used[1] + seen > MAX_PDF_CHARS:
+            raise _TooLarge(f"> {MAX_PDF_CHARS // 1_000_000} M characters of text")
+
+    text = page.extract_text(visitor_text=count) or ""  # type: ignore[attr-defined]
+    used[1] += len(text)
+    return text
+
+
 def _read_pdf(doc: str, path: Path, data: bytes) -> tuple[str, list[tuple[int, int, int]]]:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -166,17 +206,26 @@ def _read_pdf(doc: str, path: Path, data: bytes) -> tuple[str, list[tuple[int, i
         raise LoadError(
             doc, f"encrypted PDF needs a missing package ({exc}); pip install cryptography"
         ) from None
+    except LimitReachedError as exc:  # e.g. a page tree of more than 100 000 entries
+        raise _too_large(doc, f"pypdf: {exc}") from None
     except (PyPdfError, Exception) as exc:  # broken files raise anything from ValueError to KeyError
         raise LoadError(
             doc, f"corrupt or truncated PDF ({type(exc).__name__}: {exc}); re-export or re-download it"
         ) from None
     if count == 0:
         raise LoadError(doc, "the PDF has no pages")
+    if count > MAX_PDF_PAGES:
+        raise LoadError(doc, f"the PDF has {count} pages, over the {MAX_PDF_PAGES}-page limit — split it")
     texts: list[str] = []
     failures: list[str] = []
+    used = [0, 0]
     for index in range(count):
         try:
-            text = reader.pages[index].extract_text() or ""
+            text = _page_text(reader.pages[index], used)
+        except _TooLarge as exc:
+            raise _too_large(doc, f"page {index + 1}: {exc}") from None
+        except LimitReachedError as exc:  # a stream that inflates past pypdf's limit (a "zip bomb")
+            raise _too_large(doc, f"page {index + 1} goes past a pypdf limit: {str(exc).rstrip('.')}") from None
         except DependencyError as exc:
             raise LoadError(
                 doc, f"encrypted PDF needs a missing package ({exc}); pip install cryptography"

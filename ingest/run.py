@@ -7,7 +7,9 @@ reported in `skipped` and whatever it had in the index stays. A run that dies mi
 generation serving (see `rag.store`). A different embedder than the index's re-embeds everything; going
 from embeddings to none (a model that failed to load) is refused unless `rebuild` asks for it. Given a
 `LazyEmbedder`, the model is loaded only when something must be embedded: a re-run over unchanged files with
-the index's embedder (compared by id, known without loading) takes no model at all.
+the index's embedder (compared by id, known without loading) takes no model at all. Concurrent ingests into
+one index (app instances sharing a Chroma server) take turns through the store's writer lease; the later
+one writes on top of what the earlier one wrote.
 """
 
 from __future__ import annotations
@@ -144,20 +146,64 @@ def _load(files: dict[str, Path], hashes: dict[str, str], settings: Settings, sk
     return loaded
 
 
+@dataclass
+class _Plan:
+    version: str | None  # the active generation the plan was made against
+    report: IngestReport
+    embedder: Embedder | None
+    loaded: dict[str, _Loaded]
+    kept: list[str]  # indexed documents carried over (copied, or re-embedded when `reembed`)
+    reembed: bool
+    target: tuple[str, int]  # (embedder id, dim) of the new generation
+    chunking: str
+
+
 def ingest_paths(paths: list[Path] | None, settings: Settings, store: ChunkStore,
                  embedder: Embedder | LazyEmbedder | None, progress: Progress | None = None,
                  rebuild: bool = False) -> IngestReport:
     """Bring the index up to date with `paths` (None → the corpus folder). See the module docstring.
-    A `LazyEmbedder` is loaded only when some text must be embedded (`report.model_loaded` says whether)."""
+    A `LazyEmbedder` is loaded only when some text must be embedded (`report.model_loaded` says whether).
+    The plan is made without the writer lease (a run with nothing to do never waits); the write holds it,
+    planning again first if another ingest changed the index meanwhile (its documents are kept)."""
     started = time.perf_counter()
+
+    def beat(stage: str, done: int, total: int) -> None:  # progress renews the lease while it is held
+        store.keep_alive()
+        if progress:
+            progress(stage, done, total)
+
+    plan = _plan(paths, settings, store, embedder, rebuild, beat)
+    if plan.report.changed:
+        with store.writing():  # waits (CITEQA_WRITE_WAIT_S) while another ingest writes to this index
+            if store.version() != plan.version:
+                log.info("The index changed while this ingest was waiting; planning again on top of it")
+                plan = _plan(paths, settings, store, embedder, rebuild, beat)
+            if plan.report.changed:
+                _write(store, plan, settings, beat)
+    report = plan.report
+    load_lexical(store, Path(settings.index_dir) / "bm25")
+    docs = store.documents()
+    report.documents = len(docs)
+    report.per_doc = {d.doc: d.chunks for d in docs}
+    report.chunks = sum(d.chunks for d in docs)
+    report.paragraphs = sum(d.paragraphs for d in docs)
+    report.version = store.version()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _plan(paths: list[Path] | None, settings: Settings, store: ChunkStore, embedder: Embedder | LazyEmbedder | None,
+          rebuild: bool, progress: Progress) -> _Plan:
+    """What this ingest must write given the index as it is now (files read and chunked; nothing embedded)."""
+    version = store.version()
     report = IngestReport()
     files = _collect(paths, settings, report.skipped)
     hashes = {name: file_sha256(path) for name, path in files.items()}
     indexed = store.doc_hashes()
     chunking = chunking_signature(settings)
-    rechunk = store.version() is not None and store.chunking() != chunking  # e.g. CITEQA_CHUNK_SIZE changed
+    rechunk = version is not None and store.chunking() != chunking  # e.g. CITEQA_CHUNK_SIZE changed
     if isinstance(embedder, LazyEmbedder):
-        stale = store.version() is not None and store.embedder_id() != embedder.id
+        stale = version is not None and store.embedder_id() != embedder.id
         if rebuild or rechunk or stale or any(indexed.get(n) != h for n, h in hashes.items()):
             embedder = embedder.get()
             target, dim = (embedder.id, embedder.dim) if embedder is not None else (LEXICAL_EMBEDDER, 1)
@@ -171,7 +217,7 @@ def ingest_paths(paths: list[Path] | None, settings: Settings, store: ChunkStore
         raise IngestError(f"The index holds embeddings from '{store.embedder_id()}' but no embedding model is "
                           "loaded — make it available (`citeqa models pull`, CITEQA_EMBED_MODEL), or run "
                           "`citeqa ingest --rebuild` to rebuild the index lexical-only")
-    reembed_kept = rebuild or (store.version() is not None and store.embedder_id() != target)
+    reembed_kept = rebuild or (version is not None and store.embedder_id() != target)
     todo = {n: p for n, p in files.items() if rebuild or reembed_kept or rechunk or indexed.get(n) != hashes[n]}
     loaded = _load(todo, hashes, settings, report.skipped, progress)
     report.removed = sorted(d for d in indexed if paths is None and d not in files)
@@ -182,40 +228,27 @@ def ingest_paths(paths: list[Path] | None, settings: Settings, store: ChunkStore
     if report.changed:
         report.redone = ("--rebuild" if rebuild else "embedding model changed" if reembed_kept
                          else "chunk size or chunker changed" if rechunk else "")
-    if report.changed:
-        _write(store, embedder, settings, loaded, kept if reembed_kept else [], kept if not reembed_kept else [],
-               (target, dim), chunking, progress)
-    load_lexical(store, Path(settings.index_dir) / "bm25")
-    docs = store.documents()
-    report.documents = len(docs)
-    report.per_doc = {d.doc: d.chunks for d in docs}
-    report.chunks = sum(d.chunks for d in docs)
-    report.paragraphs = sum(d.paragraphs for d in docs)
-    report.version = store.version()
-    report.seconds = time.perf_counter() - started
-    return report
+    return _Plan(version, report, embedder, loaded, kept, reembed_kept, (target, dim), chunking)
 
 
-def _write(store: ChunkStore, embedder: Embedder | None, settings: Settings, loaded: dict[str, _Loaded],
-           reembed: list[str], copy: list[str], target: tuple[str, int], chunking: str,
-           progress: Progress | None) -> None:
+def _write(store: ChunkStore, plan: _Plan, settings: Settings, progress: Progress) -> None:
     """Write one new generation: copied + re-embedded + loaded documents; activate it only when complete."""
+    reembed = plan.kept if plan.reembed else []
     infos = {d.doc: d for d in store.documents()}
-    total = sum(len(x.chunks) for x in loaded.values()) + sum(infos[d].chunks for d in reembed if d in infos)
+    total = sum(len(x.chunks) for x in plan.loaded.values()) + sum(infos[d].chunks for d in reembed if d in infos)
     done = 0
 
     def tick(n: int) -> None:
         nonlocal done
         done += n
-        if progress:
-            progress("embed", done, total)
+        progress("embed", done, total)
 
-    vectorize = _vectorizer(embedder, settings.embed_batch_size, tick)
-    gen = store.begin(target[0], target[1], chunking)
+    vectorize = _vectorizer(plan.embedder, settings.embed_batch_size, tick)
+    gen = store.begin(plan.target[0], plan.target[1], plan.chunking, base=plan.version)
     try:
-        gen.copy_docs(copy)
+        gen.copy_docs([] if plan.reembed else plan.kept)
         gen.copy_docs(reembed, reembed=vectorize)
-        for name, item in sorted(loaded.items()):
+        for name, item in sorted(plan.loaded.items()):
             vectors = vectorize([c.text for c in item.chunks])
             info = DocInfo(doc=name, title=item.title, sha256=item.sha256, chunks=len(item.chunks),
                            paragraphs=count_paragraphs(item.chunks), path=str(item.path))

@@ -67,9 +67,8 @@ class _Run:
                       self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [])
 
     def refusal(self, reason: str = "", enforced: Enforced | None = None, lead: str | None = None) -> Answer:
-        """A refused answer: the refusal sentence (or ``lead``), then ``reason``; closest passages offered."""
-        if reason:
-            self.notices.append(reason)
+        """A refused answer: the refusal sentence (or ``lead``), then ``reason``; closest passages offered.
+        The reason is said once, in the answer (``mode["notice"]`` keeps the standing notices)."""
         if lead is None:
             lead = CROSS_LINGUAL_LEAD if reason == evidence.CROSS_LINGUAL else REFUSAL[self.rl]
         return self.answer(" ".join(x for x in (lead, reason) if x), True, enforced)

@@ -238,13 +238,37 @@ def enforce(draft: str, passages: Sequence[Passage], support: Support | None = N
     return Enforced(kept, dropped, refusal=refusals > 0 and not kept)
 
 
+_CLAUSE_TAIL = re.compile(r"[\s；;，,：:、]+$")
+_STOP_TAIL = re.compile(r"[。！？.!?]+([”’」』）)》\"']*)$")
+
+
+def shown_sentence(sentence: Sentence) -> str:
+    """One sentence as shown, its markers before the full stop: "…举行[1]。", English "… held [1].".
+
+    A clause quoted up to a separator ("…举行了一次非正式专家会议；") loses it and is closed as a sentence
+    ("…会议[1]。"); ``sentence.text`` itself stays as quoted (verbatim from its passage).
+    """
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    english = detect_language(sentence.text) == "en"
+    text = _CLAUSE_TAIL.sub("", sentence.text.strip())
+    m = _STOP_TAIL.search(text)
+    if m and m.group(1):  # "…举行。”": the quote closes after the stop; the marker follows it
+        body, stop = text, ""
+    elif m:
+        body, stop = text[: m.start()].rstrip(), m.group()
+    else:
+        body, stop = text, "." if english else "。"
+    return f"{body} {marks}{stop}" if english else f"{body}{marks}{stop}"
+
+
 def render(sentences: Sequence[Sentence]) -> str:
-    """The shown text: each sentence with its markers, placed before the closing full stop."""
+    """The shown text: each sentence closed with its markers before the full stop (``shown_sentence``);
+    Chinese sentences follow each other without a space, English ones with one."""
     out = ""
+    previous_en = False
     for s in sentences:
-        marks = "".join(f"[{n}]" for n in s.citations)
-        text = s.text
-        body, stop = (text[:-1], text[-1]) if text and text[-1] in "。！？；.!?;" else (text, "")
-        piece = f"{body}{marks}{stop}"
-        out += piece if not out or out[-1] in "。！？；：" else " " + piece
+        piece = shown_sentence(s)
+        english = detect_language(s.text) == "en"
+        out += " " + piece if out and (english or previous_en) else piece
+        previous_en = english
     return out

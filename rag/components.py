@@ -29,6 +29,7 @@ class Components:
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
     reranker: Any = None
     version: str | None = None  # store version the lexical index and stats were built for
+    reliability: Any = None  # rag.reliability.Reliability of the dense model on this index (None: no dense)
 
     @property
     def mode(self) -> str:
@@ -37,6 +38,21 @@ class Components:
 
 def lexical_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "bm25"
+
+
+def probe_cache(settings: Settings) -> Path:
+    return Path(settings.index_dir) / "probe"
+
+
+def _reliability(settings: Settings, store: Any, dense: Any) -> Any:
+    """The dense model's self-retrieval per language on this index (None without dense search)."""
+    from rag.reliability import load_reliability
+
+    return load_reliability(store, dense, probe_cache(settings)) if dense is not None else None
+
+
+def _notice(reliability: Any) -> str:
+    return reliability.notice() if reliability is not None else ""
 
 
 def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[str]) -> Answerer:
@@ -72,12 +88,15 @@ def build_components(settings: Settings, store: Any = None) -> Components:
         notices.append(rerank.notice)
     lexical = load_lexical(store, lexical_cache(settings))
     retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker)
-    stats = TermStats.from_texts(c.text for c in lexical.chunks)
     dense = retriever.embedder
+    retriever.reliability = reliability = _reliability(settings, store, dense)
+    if _notice(reliability):
+        notices.append(_notice(reliability))
+    stats = TermStats.from_texts(c.text for c in lexical.chunks)
     extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, dense)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
-                      rerank.reranker, store.version())
+                      rerank.reranker, store.version(), reliability)
 
 
 def refresh(components: Components) -> bool:
@@ -90,7 +109,11 @@ def refresh(components: Components) -> bool:
         return False
     c = components
     c.lexical = load_lexical(c.store, lexical_cache(c.settings))
-    c.retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker)
+    retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker)
+    old, c.reliability = _notice(c.reliability), _reliability(c.settings, c.store, retriever.embedder)
+    retriever.reliability = c.reliability
+    c.notices = [n for n in c.notices if n != old] + ([_notice(c.reliability)] if _notice(c.reliability) else [])
+    c.retriever = retriever
     c.stats = TermStats.from_texts(ch.text for ch in c.lexical.chunks)
     extractive = ExtractiveAnswerer(c.stats, c.settings.max_answer_sentences, c.retriever.embedder)
     if c.answerer is c.extractive:

@@ -1,18 +1,32 @@
-"""A store generation being written (see `rag.store`): nothing in it is visible until it is activated."""
+"""Writing the store (see `rag.store`): `Generation`, a collection being written that nothing reads until it
+is activated, and `GenerationWriter`, the writer half of `ChunkStore` — begin, activate, dead-generation
+cleanup — under the writer lease of `rag.lease` (one writer per index at a time, on every host)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from rag.store_records import DocInfo, StoreError, chunk_to_record
+from rag.lease import LeaseLost, WriterLease
+from rag.store_records import DocInfo, IndexWriteError, StoreError, chunk_to_record, doc_to_record
 from rag.types import Chunk
 
 if TYPE_CHECKING:
     from rag.store import ChunkStore
 
 log = logging.getLogger(__name__)
+POINTER = "active"
+COUNTER = "counter"
+T = TypeVar("T")
+CURRENT: Any = object()  # `begin(base=...)` default: whatever generation is active when the lease is held
+
+
+def first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 class Generation:
@@ -24,10 +38,12 @@ class Generation:
         self.docs: dict[str, DocInfo] = {}
         self.expected = 0
         self.chunking = ""  # recorded with the pointer at activation
+        self.base: str | None = None  # the active generation when this one began (checked at activation)
 
     def _add(self, ids: list[str], texts: list[str], metas: list[dict[str, Any]], vectors: list[Any]) -> None:
         step = self.store.max_batch
         for s in range(0, len(ids), step):
+            self.store.keep_alive()
             self.store._write("adding chunks", lambda s=s: self.collection.add(
                 ids=ids[s:s + step], documents=texts[s:s + step], metadatas=metas[s:s + step],
                 embeddings=[list(map(float, v)) for v in vectors[s:s + step]]))
@@ -63,8 +79,148 @@ class Generation:
         return copied
 
     def abort(self) -> None:
-        """Drop this unfinished generation (best effort; `begin` removes leftovers anyway)."""
+        """Drop this unfinished generation (best effort; `begin` removes leftovers anyway) and free the lease."""
         try:
             self.store.client.delete_collection(self.name)
         except Exception as exc:  # the store may be the very thing that failed
             log.warning("Could not delete unfinished generation %s: %s", self.name, exc)
+        finally:
+            self.store._done_with(self)
+
+
+class GenerationWriter:
+    """The writing half of `ChunkStore` (a mixin: it uses the store's client, meta collection and reads)."""
+
+    client: Any
+    prefix: str
+    where: str
+    max_batch: int
+    lease: WriterLease
+    _chunks: Any
+    _lease_gen: Generation | None = None  # the generation `begin` took the lease for (freed when it is done)
+    _in_block = False  # the lease is held by a `writing()` block, which frees it
+
+    def generations(self) -> list[str]:
+        """Names of every generation collection in the store (the active one and any dead leftovers)."""
+        pattern = re.compile(rf"^{re.escape(self.prefix)}-g(\d+)$")
+        names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+        return sorted((n for n in names if pattern.match(n)), key=lambda n: int(pattern.match(n).group(1)))
+
+    def _write(self, what: str, op: Callable[[], T]) -> T:
+        try:
+            return op()
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.where} while {what} ({first_line(exc)}) — "
+                                  "free disk space or fix permissions and run `citeqa ingest` again; "
+                                  "the previous index is still in use") from exc
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lease for the block (waiting for another writer first; re-entrant per store), so a
+        caller can read the index, decide what to write and write it with nobody writing in between."""
+        if self._in_block:
+            yield
+            return
+        self.lease.acquire()
+        self._in_block, self._lease_gen = True, None
+        try:
+            yield
+        finally:
+            self._in_block = False
+            self.lease.release()
+
+    def _done_with(self, gen: Generation) -> None:
+        """`gen` was activated or aborted: free the lease if `begin` took it for `gen`."""
+        if self._lease_gen is gen:
+            self._lease_gen = None
+            self.lease.release()
+
+    def keep_alive(self) -> None:
+        """Renew the writer lease when due (call it as a long write progresses; a no-op without the lease)."""
+        self.lease.keep_alive()
+
+    def clean_dead(self) -> list[str]:
+        """Delete generations (and their document records) other than the active one and the one a live writer
+        is writing; their names."""
+        active = self.version()
+        keep = {active} | self.lease.protected()
+        dead = [n for n in self.generations() if n not in keep]
+        for name in dead:
+            self._write("deleting a dead generation", lambda name=name: self.client.delete_collection(name))
+        records = self._meta().get(where={"role": "doc"}, include=["metadatas"])
+        stale = [i for i, m in zip(records["ids"], records["metadatas"], strict=True) if m.get("gen") not in keep]
+        if stale:
+            self._write("deleting dead document records", lambda: self._meta().delete(ids=stale))
+        return dead
+
+    def begin(self, embedder_id: str, dim: int, chunking: str = "", base: str | None = CURRENT) -> Generation:
+        """Start a new generation under the writer lease (taken here unless held through `writing()`), after
+        deleting dead leftovers of earlier ones. `chunking` records how the chunks were cut (e.g. the chunk
+        size), so a later ingest can tell when they must be cut again. `base`: the active generation the
+        caller decided what to write against — refused if the index has moved on since (activation checks
+        it again)."""
+        owns = not self._in_block
+        self.lease.acquire()
+        try:
+            current = self.version()
+            if base is not CURRENT and base != current:
+                raise StoreError(f"The index changed ({base} → {current}) after this ingest decided what to write "
+                                 "— nothing was written; run the ingest again")
+            base = current
+            numbers = [int(n.rsplit("-g", 1)[1]) for n in self.generations()]
+            got = self._meta().get(ids=[COUNTER], include=["metadatas"])
+            numbers += [int(m.get("last", 0)) for m in got["metadatas"]]
+            number = max(numbers, default=0) + 1  # never reused, even after a dead generation is deleted
+            self._write("numbering a generation", lambda: self._meta().upsert(
+                ids=[COUNTER], embeddings=[[1.0]], metadatas=[{"last": number}]))
+            name = f"{self.prefix}-g{number}"
+            self.clean_dead()  # an unfinished generation this store began before (never activated) goes too
+            self.lease.keep_alive(writing=name)  # before it exists: cleanup by others leaves it alone
+            col = self._write("creating a generation", lambda: self.client.create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": embedder_id, "dim": dim, "generation": number, "created": time.time()}))
+        except BaseException:
+            if owns:
+                self._lease_gen = None
+                self.lease.release()
+            raise
+        gen = Generation(self, col, name, embedder_id, dim)
+        gen.chunking, gen.base = chunking, base
+        if owns:
+            self._lease_gen = gen
+        return gen
+
+    def activate(self, gen: Generation) -> None:
+        """Make `gen` the active generation (after checking it is complete, that the index still is where it
+        was when `gen` began and that this store still holds the lease), then drop the previous one."""
+        try:
+            old = self.version()
+            if old != gen.base:  # compare-and-swap: the lease makes this impossible, unless it was lost
+                raise StoreError(f"The index changed while {gen.name} was written (it was {gen.base}, now {old}: "
+                                 "another writer activated a generation) — nothing was lost; run the ingest again")
+            if not self.lease.held:
+                raise LeaseLost(f"{gen.name} was written without holding the writer lease (it was released or "
+                                "ran out) — not activated; run the ingest again")
+            self.lease.keep_alive(force=True)
+            count = self._write("checking the new generation", gen.collection.count)
+            if count != gen.expected:
+                raise StoreError(f"Generation {gen.name} holds {count} chunks, expected {gen.expected}; not activated")
+            records = [doc_to_record(gen.name, info) for info in gen.docs.values()]
+            for start in range(0, len(records), self.max_batch):
+                part = records[start:start + self.max_batch]
+                self._write("recording documents", lambda part=part: self._meta().upsert(
+                    ids=[r[0] for r in part], embeddings=[[1.0]] * len(part), metadatas=[r[1] for r in part]))
+            pointer = {"collection": gen.name, "embedder": gen.embedder_id, "dim": gen.dim,
+                       "chunking": gen.chunking, "activated": time.time()}
+            self._write("switching to the new generation",
+                        lambda: self._meta().upsert(ids=[POINTER], embeddings=[[1.0]], metadatas=[pointer]))
+            self._chunks = None
+            if old and old != gen.name:
+                try:
+                    self.clean_dead()
+                except StoreError as exc:  # harmless: it is retried at the next ingest
+                    log.warning("Could not delete the previous generation %s yet: %s", old, exc)
+        finally:
+            self._done_with(gen)

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
 
     # --- ingestion
     chunk_size: int = Field(400, ge=50, le=4000)  # target characters per chunk; sentences are never cut
+    # One ingest writes to an index at a time (a lease in the index, shared by every instance on one server).
+    # A writer's lease lasts this long past its last renewal (renewed as the write progresses); a writer that
+    # crashed on another host blocks the index at most this long (on the same host, only until it is gone).
+    write_lease_s: float = Field(20.0, gt=0)
+    write_wait_s: float = Field(30.0, ge=0)  # how long an ingest waits for another one to finish, then gives up
 
     # --- embeddings: a hub name or a local path; "none" (or "") means lexical-only
     embed_model: str = "BAAI/bge-m3"

@@ -4,20 +4,22 @@ Atomic generations: a write goes to a NEW collection ``{collection}-g{N}``; unch
 with their stored vectors, new ones added, then the active pointer (a record in ``{collection}-meta``, shared
 by every app instance on one Chroma server) flips to it and the old generation is deleted. A crash at any
 point leaves the pointer on the previous, complete generation; dead generations are removed at the next write.
-Only one ingest should run at a time against one store (readers are unaffected).
+Writers take the writer lease first (`rag.lease`): one ingest writes at a time — across threads, processes and
+app instances on one server — and cleanup never deletes the generation a live writer is writing. The writing
+half lives in `rag.generation`; readers never wait.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from rag.generation import Generation
+from rag.generation import POINTER, Generation, GenerationWriter
+from rag.generation import first_line as _first_line
+from rag.lease import IndexBusy, LeaseLost, WriterLease
 from rag.settings import Settings
 from rag.store_records import (
     DocInfo,
@@ -26,31 +28,25 @@ from rag.store_records import (
     StoreUnavailable,
     chunk_from_record,
     doc_from_record,
-    doc_to_record,
 )
 from rag.types import Chunk
 
-__all__ = ["ChunkStore", "DocInfo", "Generation", "IndexWriteError", "StoreError", "StoreUnavailable",
-           "LEXICAL_EMBEDDER"]
+__all__ = ["ChunkStore", "DocInfo", "Generation", "IndexBusy", "IndexWriteError", "LeaseLost", "StoreError",
+           "StoreUnavailable", "LEXICAL_EMBEDDER"]
 
 log = logging.getLogger(__name__)
 LEXICAL_EMBEDDER = "none"  # embedder id of an index built without embeddings (1-d constant vectors)
-POINTER = "active"
-COUNTER = "counter"
 T = TypeVar("T")
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-
-
-class ChunkStore:
+class ChunkStore(GenerationWriter):
     def __init__(self, client: Any, settings: Settings, where: str) -> None:
         self.client = client
         self.prefix = settings.collection
         self.where = where  # the index folder or server URL, for messages
         self.remote = bool(settings.chroma_url)
         self.max_batch = int(client.get_max_batch_size())
+        self.lease = WriterLease(self, settings.write_lease_s, settings.write_wait_s)
         self._meta_col: Any = None
         self._active: tuple[str, Any] | None = None
         self._chunks: tuple[str, list[Chunk]] | None = None
@@ -89,16 +85,21 @@ class ChunkStore:
                 f"{self.prefix}-meta", embedding_function=None, metadata={"role": "citeqa-meta"})
         return self._meta_col
 
-    def _pointer(self) -> dict[str, Any] | None:
-        """The active-generation record (every read starts here, so a server gone away is noticed here)."""
+    def _meta_get(self, ids: list[str]) -> list[dict[str, Any]]:
+        """These records of the meta collection (a server gone away is one clear `StoreUnavailable`)."""
         try:
-            got = self._meta().get(ids=[POINTER], include=["metadatas"])
+            got = self._meta().get(ids=ids, include=["metadatas"])
         except Exception as exc:
             if not self.remote:
                 raise
             raise StoreUnavailable(f"Chroma server at {self.where} stopped answering ({_first_line(exc)}) — "
                                    "restart it (`chroma run …`) or unset CITEQA_CHROMA_URL") from exc
-        return dict(got["metadatas"][0]) if got["ids"] else None
+        return [dict(m or {}) for m in got["metadatas"]]
+
+    def _pointer(self) -> dict[str, Any] | None:
+        """The active-generation record (every read starts here, so a server gone away is noticed here)."""
+        got = self._meta_get([POINTER])
+        return got[0] if got else None
 
     def _collection(self, name: str) -> Any:
         active = self._active  # read once: another thread may reset it (the app answers in threads)
@@ -218,72 +219,3 @@ class ChunkStore:
             return [(chunk_from_record(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
 
         return self._read(query, [])
-
-    # ------------------------------------------------------------------ writing
-    def generations(self) -> list[str]:
-        """Names of every generation collection in the store (the active one and any dead leftovers)."""
-        pattern = re.compile(rf"^{re.escape(self.prefix)}-g(\d+)$")
-        names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
-        return sorted((n for n in names if pattern.match(n)), key=lambda n: int(pattern.match(n).group(1)))
-
-    def _write(self, what: str, op: Callable[[], T]) -> T:
-        try:
-            return op()
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise IndexWriteError(f"Cannot write the index at {self.where} while {what} ({_first_line(exc)}) — "
-                                  "free disk space or fix permissions and run `citeqa ingest` again; "
-                                  "the previous index is still in use") from exc
-
-    def clean_dead(self) -> list[str]:
-        """Delete generations (and their document records) other than the active one; their names."""
-        active = self.version()
-        dead = [n for n in self.generations() if n != active]
-        for name in dead:
-            self._write("deleting a dead generation", lambda name=name: self.client.delete_collection(name))
-        records = self._meta().get(where={"role": "doc"}, include=["metadatas"])
-        stale = [i for i, m in zip(records["ids"], records["metadatas"], strict=True) if m.get("gen") != active]
-        if stale:
-            self._write("deleting dead document records", lambda: self._meta().delete(ids=stale))
-        return dead
-
-    def begin(self, embedder_id: str, dim: int, chunking: str = "") -> Generation:
-        """Start a new generation (after deleting dead leftovers of earlier ones). `chunking` records how the
-        chunks were cut (e.g. the chunk size), so a later ingest can tell when they must be cut again."""
-        numbers = [int(n.rsplit("-g", 1)[1]) for n in self.generations()]
-        got = self._meta().get(ids=[COUNTER], include=["metadatas"])
-        numbers += [int(m.get("last", 0)) for m in got["metadatas"]]
-        number = max(numbers, default=0) + 1  # never reused, even after a dead generation is deleted
-        self._write("numbering a generation", lambda: self._meta().upsert(
-            ids=[COUNTER], embeddings=[[1.0]], metadatas=[{"last": number}]))
-        self.clean_dead()
-        name = f"{self.prefix}-g{number}"
-        col = self._write("creating a generation", lambda: self.client.create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedder": embedder_id, "dim": dim, "generation": number, "created": time.time()}))
-        gen = Generation(self, col, name, embedder_id, dim)
-        gen.chunking = chunking
-        return gen
-
-    def activate(self, gen: Generation) -> None:
-        """Make `gen` the active generation (after checking it is complete), then drop the previous one."""
-        count = self._write("checking the new generation", gen.collection.count)
-        if count != gen.expected:
-            raise StoreError(f"Generation {gen.name} holds {count} chunks, expected {gen.expected}; not activated")
-        old = self.version()
-        records = [doc_to_record(gen.name, info) for info in gen.docs.values()]
-        for start in range(0, len(records), self.max_batch):
-            part = records[start:start + self.max_batch]
-            self._write("recording documents", lambda part=part: self._meta().upsert(
-                ids=[r[0] for r in part], embeddings=[[1.0]] * len(part), metadatas=[r[1] for r in part]))
-        pointer = {"collection": gen.name, "embedder": gen.embedder_id, "dim": gen.dim, "chunking": gen.chunking,
-                   "activated": time.time()}
-        self._write("switching to the new generation",
-                    lambda: self._meta().upsert(ids=[POINTER], embeddings=[[1.0]], metadatas=[pointer]))
-        self._chunks = None
-        if old and old != gen.name:
-            try:
-                self.clean_dead()
-            except StoreError as exc:  # harmless: it is retried at the next ingest
-                log.warning("Could not delete the previous generation %s yet: %s", old, exc)

@@ -52,6 +52,17 @@ FRAGMENTS = [
     "\t\x0b\x0c\r",
     "污 染 挑 战 进 行 了",
     "“脱钩”",
+    # titles of annual reports: stacked, wrapped, glued to the text, after a page's text
+    "气候行动",
+    " 气候行动",
+    "自然行动 环境署加大了对各国实施《昆蒙框架》的支持力度。这是",
+    "塑料污染谈判取",
+    "得进展",
+    "什么是联合国",
+    "环境大会？",
+    "二、方法",
+    "3000",
+    "英格·安德森 (Inger Andersen)",
 ]
 
 texts = st.one_of(

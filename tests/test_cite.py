@@ -149,4 +149,14 @@ def test_render_puts_markers_before_the_closing_stop():
     text = render([Sentence("第三次会议在布加勒斯特举行。", [1]), Sentence("共有75名联络人。", [2, 3])])
     assert text == "第三次会议在布加勒斯特举行[1]。共有75名联络人[2][3]。"
     assert render([Sentence("It was held in Bucharest.", [1]), Sentence("Done", [2])]) == \
-        "It was held in Bucharest[1]. Done[2]"
+        "It was held in Bucharest [1]. Done [2]."
+
+
+def test_a_clause_cut_at_a_separator_is_shown_as_a_closed_sentence_without_a_space_before_the_marker():
+    clause = Sentence("随后于2023年4月28日举行了一次非正式专家会议；", [1])
+    assert render([clause, Sentence("共有75名联络人，", [2])]) == "随后于2023年4月28日举行了一次非正式专家会议[1]。共有75名联络人[2]。"
+    assert clause.text.endswith("；")  # the sentence itself stays as quoted
+    for tail in ("：", "、", "，", " ；"):
+        assert render([Sentence(f"会议包括以下内容{tail}", [3])]) == "会议包括以下内容[3]。"
+    assert render([Sentence("the third meeting was held in Bucharest;", [1])]) == "the third meeting was held in Bucharest [1]."
+    assert render([Sentence("他说：“会议结束。”", [4])]) == "他说：“会议结束。”[4]"  # the quote closes the sentence

@@ -48,6 +48,9 @@ def test_eval_writes_parseable_reports_with_every_figure_and_masked_secrets(inde
         assert set(METRIC_KEYS) <= set(group)
     assert metrics["overall"]["n"] == 4 and metrics["by_lang"]["zh"]["n"] == 3
     assert set(metrics["by_type"]) == {"fact", "followup", "unanswerable", "list"}
+    for name, b in metrics["baselines"].items():  # hit@1 and the R@1 ceiling in every group of every system
+        for group in (b["overall"], *b["by_lang"].values(), *b["by_type"].values()):
+            assert {"hit@1", "recall@1_ceiling"} <= set(group), name
     assert metrics["config"]["mode"]["retrieval"] == "lexical"
     assert metrics["config"]["llm_api_key"] == "***"
     assert "sk-do-not-write-me" not in (out / "metrics.json").read_text(encoding="utf-8")
@@ -58,6 +61,9 @@ def test_eval_writes_parseable_reports_with_every_figure_and_masked_secrets(inde
     assert first["metrics"]["recall_10"] == 1.0 and first["answer"]["refused"] is False
     assert first["answer"]["retrieved"] and len(first["ranking"]) == 10
     assert any(rank["evidence"] == [0] for rank in first["ranking"])
+    assert first["metrics"]["recall_1_ceiling"] == 1.0  # one evidence string, inside one chunk
+    assert first["metrics"]["hit_1"] == (1.0 if first["ranking"][0]["evidence"] else 0.0)
+    assert "recall_1_ceiling" in first["baselines"]["langchain-bm25"]
     unanswerable = next(r for r in rows if r["id"] == "A-dev-021")
     assert unanswerable["metrics"]["recall_10"] is None
     # baselines beside citeqa: the whitespace-token pipeline finds nothing for Chinese questions
@@ -66,6 +72,7 @@ def test_eval_writes_parseable_reports_with_every_figure_and_masked_secrets(inde
     assert metrics["baselines"]["jieba-bm25"]["overall"]["key_fact_recall"] is None
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "## citeqa" in report and "langchain-bm25" in report and "÷ citeqa" in report
+    assert "| hit@1 | R@1 max |" in report and "recall@1_ceiling" in report
     assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert outcome.problems == []
 
@@ -109,3 +116,17 @@ def test_dense_baseline_runs_when_an_embedding_model_is_loaded(tmp_path: Path, c
     assert outcome.config["mode"]["retrieval"] == "hybrid"
     assert any("ingested" in n for n in outcome.run.notices)  # the empty index was filled first
     assert outcome.run.systems["dense"]["overall"]["n"] == 4
+
+
+def test_evidence_missing_from_its_document_is_reported_as_a_problem_and_the_item_still_runs(indexed: Settings,
+                                                                                           tmp_path: Path):
+    item = {"id": "m1", "lang": "zh", "question": "第三次会议在哪里举行？", "answerable": True, "type": "multi_para",
+            "doc": "000_7b030ac21b7d218f.txt", "evidence": ["在布加勒斯特以混合形式举行", "这句话不在文件里"],
+            "key_facts": [["布加勒斯特"]]}
+    path = tmp_path / "missing.jsonl"
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    outcome = evaluate(indexed, [path], tmp_path / "out")
+    assert len(outcome.problems) == 1
+    assert outcome.problems[0].startswith(f"{path}:1: warning: m1: evidence[2] not found")
+    m = outcome.run.results[0].metrics
+    assert m.recall_1_ceiling == 0.5 and m.recall_10 <= 0.5  # the missing string can never be retrieved

@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.sets import default_eval_path, load_eval_set, load_eval_sets
+from eval.sets import (
+    TYPES,
+    check_evidence,
+    check_files,
+    default_eval_path,
+    load_eval_set,
+    load_eval_sets,
+    shipped_eval_path,
+)
 
 
 def test_shipped_dev_set_loads_without_problems():
@@ -59,3 +67,62 @@ def test_missing_file_is_a_problem_not_a_crash(tmp_path: Path):
     items, problems = load_eval_sets([tmp_path / "nope.jsonl", default_eval_path()])
     assert len(items) == 44
     assert len(problems) == 1 and "not found" in problems[0].message
+
+
+def test_shipped_extra_set_is_valid_balanced_and_disjoint_from_the_dev_set(corpus_dir: Path):
+    path = shipped_eval_path("extra")
+    assert path is not None and path.name == "extra.jsonl"
+    items, problems = check_files([path], corpus_dir)
+    assert problems == []  # every evidence string is found verbatim (whitespace aside) in its documents
+    assert 30 <= len(items) <= 45
+    zh = sum(i.lang == "zh" for i in items)
+    assert abs(zh - (len(items) - zh)) <= 4
+    assert set(TYPES) <= {i.type for i in items}
+    assert sum(not i.answerable for i in items) >= 5
+    assert all(i.history for i in items if i.type == "followup")
+    assert all(len(i.docs) == 2 for i in items if i.type == "cross_doc")
+    assert {d for i in items for d in i.docs} == {p.name for p in corpus_dir.glob("*.txt")}
+    assert all(i.key_facts for i in items if i.answerable)
+    dev, _ = load_eval_set(default_eval_path())
+    assert not {i.id for i in items} & {i.id for i in dev}
+    assert not {i.question for i in items} & {i.question for i in dev}
+
+
+def test_evidence_check_finds_text_across_line_breaks_and_reports_what_is_missing(tmp_path: Path):
+    raws = {"a.txt": "第三次会议于 2023 年 4 月 27 日在布加勒斯\n特以混合形式举行。\n"}
+    lines = [
+        {"id": "ok", "lang": "zh", "question": "哪里？", "answerable": True, "type": "fact", "doc": "a.txt",
+         "evidence": ["在布加勒斯特以混合形式举行"]},
+        {"id": "typo", "lang": "zh", "question": "哪里？", "answerable": True, "type": "fact", "doc": "a.txt",
+         "evidence": ["在布加勒斯特以混合形式举行", "在内罗毕举行"]},
+        {"id": "nodoc", "lang": "zh", "question": "哪里？", "answerable": True, "type": "fact", "doc": "b.txt",
+         "evidence": ["在布加勒斯特"]},
+    ]
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    items, problems = load_eval_set(path)
+    found = check_evidence(items, raws)
+    by_line = {p.line: p.message for p in found}
+    assert set(by_line) == {2, 3}
+    assert "typo: evidence[2] not found in a.txt" in by_line[2] and "在内罗毕举行" in by_line[2]
+    assert "b.txt" in by_line[3] and "not in the corpus" in by_line[3]
+    assert all(not p.skipped for p in found)  # warnings: the items still run
+
+
+def test_check_option_validates_a_shipped_set_by_name_and_fails_on_missing_evidence(corpus_dir: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    base = ["--corpus-dir", str(corpus_dir), "--index-dir", str(tmp_path / "index"), "--embed-model", "none", "eval"]
+    ok = CliRunner().invoke(app, [*base, "--questions", "extra", "--check"])
+    assert ok.exit_code == 0, ok.output
+    assert "0 problem(s)" in ok.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "b1", "lang": "zh", "question": "？", "answerable": True, "type": "fact",
+                               "doc": "000_7b030ac21b7d218f.txt", "evidence": ["这句话不在文件里"]}) + "\n",
+                   encoding="utf-8")
+    result = CliRunner().invoke(app, [*base, "--questions", str(bad), "--check"])
+    assert result.exit_code == 1
+    assert "evidence[1] not found" in result.output and "1 problem(s)" in result.output
+    assert not (tmp_path / "index").exists()  # nothing was indexed

@@ -178,3 +178,22 @@ def test_citeqa_load_prints_the_table_and_writes_json(app_server, tmp_path: Path
     assert [(lv["clients"], lv["requests"], lv["errors"]) for lv in levels] == [(1, 2, 0), (2, 4, 0)]
     refused = CliRunner().invoke(app, ["load", "--url", "http://192.0.2.1:7860/"])
     assert refused.exit_code == 1 and "loopback" in refused.output
+
+
+def test_citeqa_load_without_a_url_serves_the_chat_on_a_copy_of_the_index_and_stops_it(settings, tmp_path) -> None:
+    import psutil
+
+    from ingest.run import ingest_paths
+    from rag.store import ChunkStore
+    from ui.cli import app
+
+    ingest_paths(None, settings, ChunkStore.open(settings), None)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    out = tmp_path / "load.json"
+    done = CliRunner().invoke(app, ["--corpus-dir", str(settings.corpus_dir), "--index-dir", str(settings.index_dir),
+                                    "--embed-model", "none", "load", "-c", "2", "-q", "2", "--out", str(out)],
+                              env={"COLUMNS": "160"})
+    assert done.exit_code == 0, done.output
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["url"].startswith("http://127.0.0.1:") and result["levels"][0]["answers"] == 4
+    assert {p.pid for p in psutil.Process().children(recursive=True)} <= before  # the chat was stopped

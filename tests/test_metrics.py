@@ -11,10 +11,12 @@ from eval.metrics import (
     aggregate,
     breakdown,
     citation_scores,
+    hit_at_1,
     key_fact_recall,
     mrr_at_k,
     ndcg_at_k,
     percentile,
+    recall_at_1_ceiling,
     recall_at_k,
 )
 
@@ -90,3 +92,30 @@ def test_aggregate_splits_refusals_by_answerability_and_breaks_down_by_language(
     assert out["by_lang"]["en"]["n"] == 2
     assert out["by_lang"]["en"]["false_refusal_rate"] == 1.0
     assert out["by_type"]["unanswerable"]["refusal_rate_unanswerable"] == pytest.approx(0.5)
+
+
+def test_hit_at_1_counts_a_rank_one_passage_holding_any_evidence_string():
+    assert hit_at_1([{1}, {0}]) == 1.0  # one of two evidence strings at rank 1 is a hit
+    assert hit_at_1([set(), {0, 1}]) == 0.0
+    assert hit_at_1([]) == 0.0
+
+
+def test_recall_at_1_ceiling_is_the_largest_evidence_share_of_one_unit():
+    # evidence 0 and 1 in separate paragraphs, evidence 2 in a paragraph with evidence 1
+    assert recall_at_1_ceiling([{0}, set(), {1, 2}], 3) == pytest.approx(2 / 3)
+    assert recall_at_1_ceiling([{0}, {1}], 2) == pytest.approx(0.5)
+    assert recall_at_1_ceiling([{0, 1}], 2) == 1.0
+    assert recall_at_1_ceiling([], 2) == 0.0
+    assert recall_at_1_ceiling([{0}], 0) == 0.0
+
+
+def test_aggregate_reports_hit_at_1_and_the_recall_at_1_ceiling_over_answerable_items():
+    items = [
+        ItemMetrics("a", "zh", "multi_para", True, False, 1.0, recall_1=0.5, hit_1=1.0, recall_1_ceiling=0.5),
+        ItemMetrics("b", "zh", "fact", True, False, 1.0, recall_1=0.0, hit_1=0.0, recall_1_ceiling=1.0),
+        ItemMetrics("c", "zh", "unanswerable", False, True, 1.0),
+    ]
+    figures = aggregate(items)
+    assert figures["recall@1"] == pytest.approx(0.25)
+    assert figures["hit@1"] == pytest.approx(0.5)
+    assert figures["recall@1_ceiling"] == pytest.approx(0.75)

@@ -179,8 +179,8 @@ limit = max(p.stat().st_size for p in (index / "chroma").rglob("*") if p.is_file
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))  # no file may grow: a full disk
 store = ChunkStore.open(Settings(index_dir=index, embed_model="none"))
-gen = store.begin("none", 1)
 try:
+    gen = store.begin("none", 1)  # taking the writer lease may already hit the full disk
     gen.copy_docs([DOC_A])
     chunks = sentence_chunks(DOC_B, 200)
     gen.add_document(DocInfo(DOC_B, "t", "y", len(chunks)), chunks, [[1.0]] * len(chunks))

@@ -143,3 +143,33 @@ def test_a_bad_upload_is_reported_with_its_reason_and_nothing_is_lost(page, app_
     assert "❌" in page.locator("#citeqa-upload-report").inner_text()
     assert {d.doc for d in app_server.backend.components.store.documents()} == before
     assert not (app_server.settings.corpus_dir / "broken.pdf").exists()
+
+
+MARKUP_DOC = ("青海湖观鸟站记录\n\n"
+              "1. 2030 年青海湖观鸟站的网页显示了代码 <script>alert(1)</script> 与图片标签 "
+              "<img src=x onerror=alert(1)>，站长随后删除了这些代码。\n\n"
+              "2. 观鸟站共记录到斑头雁 4 321 只。\n")
+MARKUP_QUESTION = "青海湖观鸟站的网页显示了什么代码？<img src=y onerror=alert(2)>"
+
+
+def test_markup_in_a_document_and_a_question_is_shown_as_text_and_never_runs(page, app_server, tmp_path):
+    src = tmp_path / "markup.txt"
+    src.write_text(MARKUP_DOC, encoding="utf-8")
+    assert app_server.backend.upload([(src, "网页代码记录.txt")]).added == ["网页代码记录.txt"]
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ask(page, MARKUP_QUESTION)
+    cited = page.locator("#citeqa-sources details.src").first
+    cited.locator("details.doc-view > summary").click()  # the "show in document" view renders it too
+    page.wait_for_timeout(500)  # time for an injected <img onerror> to fire, were there one
+    assert dialogs == []
+    answer = page.locator("#citeqa-chat .citeqa-answer").first.inner_text()
+    assert "<script>alert(1)</script>" in answer and "<img src=x onerror=alert(1)>" in answer
+    assert "<img src=y onerror=alert(2)>" in page.locator("#citeqa-chat .citeqa-question").first.inner_text()
+    assert "网页代码记录.txt" in cited.inner_text()
+    para = cited.locator(".para").inner_text()
+    assert "<script>alert(1)</script>" in para and "<img src=x onerror=alert(1)>" in para
+    assert "<script>alert(1)</script>" in cited.locator(".ctx.cited").inner_text()
+    assert "<img src=y onerror=alert(2)>" in page.locator("#citeqa-sources .turn-head").inner_text()
+    assert page.locator("#citeqa-chat img, #citeqa-sources img").count() == 0
+    assert page.locator("#citeqa-chat script, #citeqa-sources script").count() == 0

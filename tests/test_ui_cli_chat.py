@@ -36,3 +36,13 @@ def test_chat_refuses_a_malformed_auth_before_starting_anything(tmp_path):
     assert result.exit_code == 2
     assert "user:password" in result.output
     assert not (tmp_path / "idx").exists()
+
+
+def test_chat_with_no_chroma_server_at_the_url_says_so_in_one_line_and_exits(tmp_path):
+    from tests.fixtures.app_server import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "idx"), "--embed-model", "none",
+                                      "--chroma-url", url, "chat"], env={"HF_HUB_OFFLINE": "1"})
+    assert result.exit_code == 1, result.output
+    assert url in result.output and "chroma run" in result.output and "Traceback" not in result.output

@@ -170,6 +170,16 @@ def test_the_status_line_names_mode_answerer_and_counts_and_escapes_notices():
     assert "&lt;none&gt;" in html
 
 
+def test_an_unreadable_index_is_one_escaped_line_in_the_status_and_above_the_sources():
+    down = "Chroma server at http://127.0.0.1:8000 stopped answering (<refused>) — restart it"
+    html = render_status(Status("lexical", "extractive", 0, 0, (), error=down))
+    assert "Index unavailable" in html and "http://127.0.0.1:8000" in html and "&lt;refused&gt;" in html
+    assert "Documents:" not in html  # no counts that would read as "the index is empty"
+    sources = render_sources(answer(), 0, notice=f"Show in document unavailable: {down}")
+    assert sources.index("Show in document unavailable") < sources.index('class="src"')
+    assert "&lt;refused&gt;" in sources and "<refused>" not in sources
+
+
 def test_a_streaming_draft_shows_its_markers_unlinked_until_the_checked_answer_arrives():
     html = render_answer(answer(passages=[]), turn=0, final=False)
     assert 'class="cite"' not in html and html.count("cite-pending") == 2 and "streaming" in html

@@ -9,6 +9,7 @@ returns ``Answer.to_dict()``; ``history`` is a list of ``{"role": "user"|"assist
 No ``from __future__ import annotations`` here: ``gr.api`` reads the endpoint's annotations at runtime.
 """
 
+import html
 import json
 import logging
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rag.settings import Settings
 from rag.types import Answer, Turn
 from ui.assets import CITE_JS, CSS
-from ui.backend import Backend
+from ui.backend import Backend, problem
 from ui.feedback import append_feedback, feedback_record, vote_from_like
 from ui.render import (
     render_answer,
@@ -26,6 +27,7 @@ from ui.render import (
     render_pending,
     render_sources,
     render_status,
+    render_unavailable,
     render_user,
     sources_panel,
 )
@@ -88,6 +90,35 @@ def parse_history(history: Any) -> list[dict[str, str]]:
     return history
 
 
+def failure(exc: BaseException, what: str) -> str:
+    """Log a failure (a store that went away in one line, anything else with its traceback); the one line
+    the user sees."""
+    from rag.store import StoreError
+
+    if isinstance(exc, StoreError):
+        log.warning("%s: %s", what, problem(exc))
+    else:
+        log.exception(what)
+    return problem(exc)
+
+
+def documents_update(backend: Backend) -> tuple[list[list[Any]], str]:
+    """The Documents tab: its rows and the line above them ("" or why the index cannot be read)."""
+    rows, error = backend.documents_view()
+    return rows, render_unavailable(error) if error else ""
+
+
+def sources_section(backend: Backend, answer: Answer, turn: int) -> str:
+    """The Sources section of an answer; without "show in document" (and saying why) when the index
+    cannot be read for the passages' neighbours."""
+    try:
+        contexts = backend.contexts(answer)
+    except Exception as exc:
+        reason = failure(exc, "Cannot load the passages' context")
+        return render_sources(answer, turn, None, notice=f"在文档中查看暂不可用 / Show in document unavailable: {reason}")
+    return render_sources(answer, turn, contexts)
+
+
 def create_app(settings: Settings, components: "Components | None" = None) -> "gr.Blocks":
     """Build the chat app (without launching it). ``components`` default: ``build_components(settings)``."""
     import gradio as gr
@@ -102,6 +133,7 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
     with gr.Blocks(title="citeqa — 有据可查的问答", analytics_enabled=False, fill_width=True) as app:
         gr.HTML('<h2 style="margin:4px 0">citeqa · 有据可查的问答 / answers that cite their paragraph</h2>')
         status = gr.HTML(render_status(backend.status()), elem_id="citeqa-status")
+        rows, unavailable = documents_update(backend)
         turns = gr.State([])
         pending = gr.State("")
         with gr.Tabs():
@@ -127,9 +159,10 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
                     with gr.Column(scale=2, min_width=320):
                         gr.HTML("<h3 style='margin:4px 0'>来源 / Sources</h3>")
                         sources = gr.HTML(sources_panel([]), elem_id="citeqa-sources", js_on_load=CITE_JS)
-            with gr.Tab("文档 / Documents", id="documents"):
-                docs = gr.Dataframe(value=backend.document_rows(), headers=DOC_HEADERS, interactive=False,
-                                    elem_id="citeqa-docs", wrap=True)
+            with gr.Tab("文档 / Documents", id="documents") as docs_tab:
+                docs_error = gr.HTML(unavailable, elem_id="citeqa-docs-error")
+                docs = gr.Dataframe(value=rows, headers=DOC_HEADERS, interactive=False, elem_id="citeqa-docs",
+                                    wrap=True)
                 gr.Markdown(f"上传 PDF / TXT / MD（每个不超过 {settings.max_upload_mb} MB），加入语料库并建立索引。 "
                             f"Upload PDF / TXT / MD files (up to {settings.max_upload_mb} MB each) to add them "
                             "to the corpus and index them.")
@@ -146,25 +179,24 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
 
         def respond(q: str, ts: list[ChatTurn], k: float, answerer_name: str, use_rerank: bool):
             if not q:
-                yield gr.skip(), gr.skip(), gr.skip()
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
             turn, head = len(ts), messages(ts) + [{"role": "user", "content": render_user(q)}]
-            yield head + [{"role": "assistant", "content": render_pending()}], gr.skip(), gr.skip()
+            yield head + [{"role": "assistant", "content": render_pending()}], gr.skip(), gr.skip(), gr.skip()
             final: Answer | None = None
             try:
                 for final in backend.ask_stream(q, history_of(ts), int(k), answerer_name, use_rerank):
                     yield head + [{"role": "assistant", "content": render_answer(final, turn, final=False)}], \
-                        gr.skip(), gr.skip()
-            except Exception as exc:  # shown in the chat; the app keeps running
-                log.exception("Answering failed")
-                final, error = None, f"{type(exc).__name__}: {exc}"
+                        gr.skip(), gr.skip(), gr.skip()
+            except Exception as exc:  # one line in the chat; the app keeps running
+                final, error = None, failure(exc, "Answering failed")
             else:
                 error = "" if final is not None else "no answer was produced"
-            section = render_sources(final, turn, backend.contexts(final)) if final is not None else ""
+            section = sources_section(backend, final, turn) if final is not None else ""
             ts = ts + [ChatTurn(q, final, section, error)]
-            yield messages(ts), sources_panel([t.sources for t in ts]), ts
+            yield messages(ts), sources_panel([t.sources for t in ts]), ts, render_status(backend.status())
 
-        chat_io = dict(inputs=[pending, turns, top_k, answerer, rerank], outputs=[chatbot, sources, turns],
+        chat_io = dict(inputs=[pending, turns, top_k, answerer, rerank], outputs=[chatbot, sources, turns, status],
                        api_visibility="private")
         for trigger in (question.submit, send.click):
             trigger(submit, [question, turns], [question, chatbot, pending], queue=False,
@@ -196,9 +228,14 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
             progress(0, desc="上传 / uploading")
             result = backend.upload([(Path(p), Path(p).name) for p in paths], tick)
             lines = "\n".join(f"- {line}" for line in result.lines())
-            return lines, backend.document_rows(), render_status(backend.status()), None
+            return lines, *documents_update(backend), render_status(backend.status()), None
 
-        add.click(upload, [files], [report, docs, status, files], api_visibility="private")
+        add.click(upload, [files], [report, docs, docs_error, status, files], api_visibility="private")
+
+        def show_documents():
+            return *documents_update(backend), render_status(backend.status())
+
+        docs_tab.select(show_documents, None, [docs, docs_error, status], queue=False, api_visibility="private")
 
         def ask(question: str, history: list[dict] | str | None = None) -> dict:
             """Answer a question from the indexed documents. history: earlier turns as a list of
@@ -206,12 +243,16 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
             try:
                 msgs = parse_history(history)
             except ValueError as exc:
-                raise gr.Error(str(exc)) from None
-            return backend.ask(question or "", msgs).to_dict()
+                raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from None
+            try:
+                return backend.ask(question or "", msgs).to_dict()
+            except Exception as exc:  # one line for the caller (the message names the fix), not a bare "Error"
+                message = failure(exc, "Answering an API request failed")
+                raise gr.Error(html.escape(message, quote=False), print_exception=False) from None
 
         gr.api(ask, api_name="ask")
-        app.load(lambda: (render_status(backend.status()), backend.document_rows()), None, [status, docs],
-                 api_visibility="private")
+        app.load(lambda: (render_status(backend.status()), *documents_update(backend)), None,
+                 [status, docs, docs_error], api_visibility="private")
     app.queue(default_concurrency_limit=settings.concurrency)  # Gradio's default, 1, answers one user at a time
     app.citeqa_backend = backend  # type: ignore[attr-defined]
     return app

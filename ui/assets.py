@@ -37,6 +37,8 @@ CSS = r"""
 #citeqa-status .citeqa-status { font-size: 0.9em; padding: 6px 10px; border-radius: 6px;
   background: var(--block-background-fill); border: 1px solid var(--border-color-primary); }
 #citeqa-status .notice { color: var(--body-text-color-subdued); margin-top: 2px; }
+.citeqa-unavailable { color: #b91c1c; font-weight: 600; }
+#citeqa-sources .notice { font-size: 0.85em; color: #b91c1c; margin-bottom: 6px; }
 .citeqa-answer a.cite, .citeqa-answer a.cite:visited { display: inline-block; padding: 0 3px; margin: 0 1px;
   border-radius: 4px; font-size: 0.85em; text-decoration: none; cursor: pointer;
   background: var(--color-accent-soft); color: var(--color-accent); font-weight: 600; }

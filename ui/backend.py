@@ -25,6 +25,17 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
 
 
+def problem(exc: BaseException) -> str:
+    """One line for the UI: a store error's own message (it names the server and the fix), otherwise the
+    exception's type and the first line of its message."""
+    from rag.store import StoreError
+
+    text = (str(exc).strip().splitlines() or [""])[0]
+    if isinstance(exc, StoreError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 @dataclass
 class UploadResult:
     added: list[str] = field(default_factory=list)  # file names newly indexed
@@ -69,7 +80,7 @@ class Backend:
         if rerank is False and c.reranker is not None:
             from rag.retrieve import HybridRetriever
 
-            changes["retriever"] = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, None)
+            changes["retriever"] = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, None, c.reliability)
         return replace(c, **changes) if changes else c
 
     def ask_stream(self, question: str, history: Sequence[Turn | dict[str, str]] = (), k: int | None = None,
@@ -85,9 +96,22 @@ class Backend:
 
     # ------------------------------------------------------------------ showing
     def status(self) -> Status:
+        """The status line's values; never raises: an index that cannot be read is ``Status.error``."""
         c = self.components
-        docs = c.store.documents()
+        try:
+            docs = c.store.documents()
+        except Exception as exc:  # e.g. the Chroma server went away; the next call tries again
+            log.warning("Cannot read the index for the status line: %s", problem(exc))
+            return Status(c.mode, c.answerer.name, 0, 0, tuple(c.notices), error=problem(exc))
         return Status(c.mode, c.answerer.name, len(docs), sum(d.chunks for d in docs), tuple(c.notices))
+
+    def documents_view(self) -> tuple[list[list[Any]], str]:
+        """(document rows, "") — or ([], one line saying why) when the index cannot be read; never raises."""
+        try:
+            return self.document_rows(), ""
+        except Exception as exc:
+            log.warning("Cannot list the indexed documents: %s", problem(exc))
+            return [], problem(exc)
 
     def document_rows(self) -> list[list[Any]]:
         """[title, symbol, chunks, file] per indexed document (symbols from the corpus manifest)."""
@@ -131,7 +155,10 @@ class Backend:
 
         result = UploadResult()
         with self._ingest_lock:
-            mismatch = self._embedder_mismatch()
+            try:
+                mismatch = self._embedder_mismatch()
+            except Exception as exc:  # the index cannot be read (server gone): stage nothing
+                mismatch = f"the index is unavailable, nothing was added — {problem(exc)}"
             staged: list[tuple[str, Staged]] = []
             for src, name in files:
                 if mismatch:
@@ -150,7 +177,7 @@ class Backend:
                 log.exception("Ingesting uploads failed")
                 for name, s in staged:
                     unstage(s, self.settings)
-                    result.rejected.append((name, f"indexing failed ({type(exc).__name__}: {exc})"))
+                    result.rejected.append((name, f"indexing failed, nothing was added — {problem(exc)}"))
                 return result
             reasons = {Path(p).name: reason for p, reason in report.skipped}
             for name, s in staged:
@@ -161,6 +188,9 @@ class Backend:
                     result.added.append(s.path.name)
                 else:
                     result.unchanged.append(s.path.name)
-        with self._refresh_lock:
-            refresh(self.components)
+        try:
+            with self._refresh_lock:
+                refresh(self.components)
+        except Exception as exc:  # the next question refreshes again
+            log.warning("Cannot reload the BM25 index after the upload: %s", problem(exc))
         return result

@@ -53,8 +53,13 @@ def register(app: typer.Typer) -> None:
         if warning:
             typer.secho(warning, err=True, fg="yellow")
         from rag.components import build_components
+        from rag.store import StoreError
 
-        components = build_components(settings)
+        try:
+            components = build_components(settings)
+        except StoreError as exc:  # e.g. the Chroma server is not running: one line, not a traceback
+            typer.secho(str(exc), err=True, fg="red")
+            raise typer.Exit(1) from None
         for notice in components.notices:
             typer.secho(notice, err=True, fg="yellow")
         if components.store.version() is None:

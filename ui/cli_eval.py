@@ -33,13 +33,16 @@ def _bar():  # type: ignore[no-untyped-def]
 def eval_command(
     ctx: typer.Context,
     questions: list[Path] = typer.Option(None, "--questions", "-q",
-                                         help="JSONL question file(s) (default: the shipped dev set)."),
+                                         help="JSONL question file(s), or the name of a shipped set: dev, extra "
+                                              "(default: dev)."),
     out: Path = typer.Option(None, "--out", help="Output folder (default: eval/out/<timestamp>)."),
     answerer: str = typer.Option(None, "--answerer", help="extractive | openai | ollama (default: settings)."),
     k: int = typer.Option(None, "--k", min=1, max=50,
                           help="Passages handed to the answerer (settings.top_k); rankings are scored to max(10, k)."),
     baselines: bool = typer.Option(False, "--baselines", help="Also run the simpler pipelines on the same questions."),
     limit: int = typer.Option(None, "--limit", min=1, help="Only the first N questions (a quick look)."),
+    check: bool = typer.Option(False, "--check", help="Only validate the question files (schema, and every evidence "
+                               "string found verbatim in its documents); no index, nothing run."),
 ) -> None:
     """Run an eval set through citeqa and report retrieval, answer, citation, refusal and latency figures."""
     from eval.report import rich_table
@@ -54,10 +57,14 @@ def eval_command(
         raise _fail(f"--answerer {answerer!r}: choose extractive, openai or ollama") from None
     if k:
         settings.top_k = k
-    for q in questions or []:
+    questions = [_resolve(q) for q in questions or []]
+    for q in questions:
         if not Path(q).is_file():
             raise _fail(f"Question file {q} not found — pass an existing JSONL file to --questions.")
     console = _console()
+    if check:
+        _check(settings, list(questions or []), console)
+        return
     with _bar() as bar:
         tasks: dict[str, int] = {}
 
@@ -82,6 +89,30 @@ def eval_command(
     console.print(f"Wrote {outcome.paths['report'].parent}/ (metrics.json, results.jsonl, report.md, chart.png)",
                   highlight=False)
     if not outcome.run.results:
+        raise typer.Exit(1)
+
+
+def _resolve(question: Path) -> Path:
+    """A path as given, or — when no such file exists — the shipped set of that name ("dev", "extra")."""
+    from eval.sets import shipped_eval_path
+
+    if Path(question).exists():
+        return Path(question)
+    return shipped_eval_path(str(question)) or Path(question)
+
+
+def _check(settings, questions: list[Path], console) -> None:  # type: ignore[no-untyped-def]
+    from eval.sets import check_files, default_eval_path
+
+    files = questions or [default_eval_path()]
+    items, problems = check_files(files, settings.corpus_dir)
+    for problem in problems:
+        console.print(f"[yellow]{problem}[/]", highlight=False)
+    n_evidence = sum(len(i.evidence) for i in items)
+    console.print(f"{len(items)} questions ({sum(not i.answerable for i in items)} unanswerable), {n_evidence} "
+                  f"evidence strings checked against {settings.corpus_dir}: {len(problems)} problem(s).",
+                  highlight=False)
+    if problems or not items:
         raise typer.Exit(1)
 
 

@@ -60,12 +60,24 @@ def ingest(
         except (StoreError, IngestError, ManifestError, FileNotFoundError) as exc:
             raise _fail(str(exc)) from exc
     report.notice = embedder.notice
-    _print_report(console, report)
+    _print_report(console, report, _dense_check(settings, store, embedder))
     if report.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
 
-def _print_report(console: object, report: object) -> None:
+def _dense_check(settings: object, store: object, embedder: object) -> str:
+    """The dense model's self-retrieval per language (``rag.reliability``) when this ingest loaded it; cached
+    for the first question. "" when the model was not needed or the index is too small to tell."""
+    from rag.components import probe_cache
+    from rag.reliability import load_reliability
+
+    model = embedder.get() if embedder.loaded else None
+    if model is None or not store.dense_ready(model):
+        return ""
+    return load_reliability(store, model, probe_cache(settings)).summary()
+
+
+def _print_report(console: object, report: object, dense_check: str = "") -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -86,6 +98,8 @@ def _print_report(console: object, report: object) -> None:
     if report.mode == "hybrid" and not report.model_loaded:
         mode += " — embedding model not loaded: nothing to embed"
     table.add_row("Retrieval", Text(mode + (f"\n{report.notice}" if report.notice else "")))
+    if dense_check:
+        table.add_row("Dense check", Text(f"self-retrieval {dense_check}"))
     table.add_row("Seconds", f"{report.seconds:.1f}")
     console.print(table)
     if report.skipped:

@@ -39,6 +39,7 @@ class Status:
     documents: int
     chunks: int
     notices: tuple[str, ...] = field(default_factory=tuple)
+    error: str = ""  # one line when the index cannot be read right now (e.g. the Chroma server went away)
 
 
 def esc(text: str) -> str:
@@ -214,8 +215,10 @@ def render_passage(passage: Passage, turn: int, claims: Sequence[str], context: 
     )
 
 
-def render_sources(answer: Answer, turn: int, contexts: Mapping[str, DocContext] | None = None) -> str:
-    """The Sources section for one answer: its cited passages (for a refusal, the closest ones)."""
+def render_sources(answer: Answer, turn: int, contexts: Mapping[str, DocContext] | None = None,
+                   notice: str = "") -> str:
+    """The Sources section for one answer: its cited passages (for a refusal, the closest ones); ``notice``
+    is one line shown above them (e.g. why "show in document" is missing)."""
     contexts = contexts or {}
     if answer.refused:
         head = "没有答案 — 最接近的段落，供核查 / No answer — closest passages, for checking"
@@ -227,6 +230,8 @@ def render_sources(answer: Answer, turn: int, contexts: Mapping[str, DocContext]
     ]
     if not items:
         items = ['<div class="empty">没有可显示的段落 / No passages to show</div>']
+    if notice:
+        items.insert(0, f'<div class="notice">{esc(notice)}</div>')
     return (
         f'<div class="turn-head"><span class="turn-no">#{turn + 1}</span> {esc(answer.question)}</div>'
         f'<div class="turn-kind">{esc(head)}</div>{"".join(items)}'
@@ -244,7 +249,15 @@ def sources_panel(sections: Sequence[str], active: int | None = None) -> str:
     )
 
 
+def render_unavailable(message: str) -> str:
+    """One line saying the index cannot be read right now, and why (the message names the fix)."""
+    return f'<div class="citeqa-unavailable">⚠️ 索引暂不可用 / Index unavailable: {esc(message)}</div>'
+
+
 def render_status(status: Status) -> str:
+    notes = "".join(f'<div class="notice">{esc(n)}</div>' for n in status.notices if n)
+    if status.error:
+        return f'<div class="citeqa-status">{render_unavailable(status.error)}{notes}</div>'
     mode = "hybrid 混合检索" if status.retrieval == "hybrid" else "lexical-only 仅词法检索"
     bits = [
         f"<b>检索 Retrieval:</b> {esc(mode)}",
@@ -252,5 +265,4 @@ def render_status(status: Status) -> str:
         f"<b>文档 Documents:</b> {status.documents}",
         f"<b>段块 Chunks:</b> {status.chunks}",
     ]
-    notes = "".join(f'<div class="notice">{esc(n)}</div>' for n in status.notices if n)
     return f'<div class="citeqa-status">{" · ".join(bits)}{notes}</div>'
