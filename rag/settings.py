@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path(".citeqa")  # git-ignored; Chroma + the derived BM25 cache live here
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 → chromadb.HttpClient instead of the embedded store
+    chroma_timeout_s: float = Field(30.0, gt=0)  # per request to a Chroma server (a hung server fails, not hangs)
     collection: str = "citeqa"  # prefix of Chroma collection names ([a-zA-Z0-9._-])
 
     # --- ingestion

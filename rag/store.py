@@ -39,6 +39,16 @@ LEXICAL_EMBEDDER = "none"  # embedder id of an index built without embeddings (1
 T = TypeVar("T")
 
 
+def _bound_http_timeout(client: Any, seconds: float) -> None:
+    """Chroma's HttpClient waits forever (httpx ``timeout=None``): a server that hangs instead of dying would
+    hang every question. Bound it. The session is private API, so a Chroma that moved it is left as it is."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+
 class ChunkStore(GenerationWriter):
     def __init__(self, client: Any, settings: Settings, where: str) -> None:
         self.client = client
@@ -63,6 +73,7 @@ class ChunkStore(GenerationWriter):
             try:
                 client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
                                              ssl=url.scheme == "https", settings=chroma_settings)
+                _bound_http_timeout(client, settings.chroma_timeout_s)
                 client.heartbeat()
             except Exception as exc:
                 raise StoreUnavailable(

@@ -183,3 +183,29 @@ def test_a_server_that_goes_away_is_one_clear_line_and_citeqa_recovers_when_it_i
     assert_cited_answer(answer, ZH_QUESTION["doc"])
     result = cli_ask(s, ZH_QUESTION["question"])
     assert result.exit_code == 0 and "布加勒斯特" in result.output, result.output
+
+
+@pytest.mark.slow
+def test_a_server_that_hangs_is_a_clear_error_within_the_timeout_not_a_hung_question(
+        settings: Settings, chroma_server: ChromaServer) -> None:
+    import signal
+
+    from rag.chain import ask
+    from rag.components import build_components
+    from rag.store import StoreUnavailable
+
+    s = served(settings, chroma_server, "hang").model_copy(update={"chroma_timeout_s": 2.0})
+    ingest_corpus(s)
+    components = build_components(s)
+    assert_cited_answer(ask(ZH_QUESTION["question"], components), ZH_QUESTION["doc"])
+    assert chroma_server.process is not None
+    chroma_server.process.send_signal(signal.SIGSTOP)  # alive, listening, never answering
+    try:
+        started = time.perf_counter()
+        with pytest.raises(StoreUnavailable) as info:
+            ask(ZH_QUESTION["question"], components)
+        assert time.perf_counter() - started < 10
+        assert chroma_server.url in str(info.value)
+    finally:
+        chroma_server.process.send_signal(signal.SIGCONT)
+    assert_cited_answer(ask(ZH_QUESTION["question"], components), ZH_QUESTION["doc"])
