@@ -13,7 +13,6 @@ measuring tool for your own machine, never a way to load someone else's server.
 from __future__ import annotations
 
 import ipaddress
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from eval.metrics import percentile
 
 Say = Callable[[str], None]
 
@@ -41,16 +42,6 @@ def check_loopback_url(url: str) -> str:
         raise LoadError(f"Refusing to load-test {url!r}: only loopback URLs (http://127.0.0.1:PORT/, "
                         "http://localhost:PORT/, http://[::1]:PORT/) — run the load from the machine serving the chat")
     return parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl().rstrip("/") + "/"  # no user:pass@
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0–100), linear between closest ranks (numpy's default); None when empty."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    pos = (len(ordered) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 def answer_json_problems(answer: Any, doc_lengths: dict[str, int] | None = None) -> list[str]:
