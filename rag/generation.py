@@ -79,8 +79,13 @@ class Generation:
         return copied
 
     def abort(self) -> None:
-        """Drop this unfinished generation (best effort; `begin` removes leftovers anyway) and free the lease."""
+        """Drop this unfinished generation (best effort; `begin` removes leftovers anyway) and free the lease.
+        After a failed write (a full disk) nothing more is written: Chroma can block for good on a delete
+        there, and the next `begin` removes the leftover anyway."""
         try:
+            if self.store.write_failed:
+                log.info("Leaving unfinished generation %s for the next ingest to remove", self.name)
+                return
             self.store.client.delete_collection(self.name)
         except Exception as exc:  # the store may be the very thing that failed
             log.warning("Could not delete unfinished generation %s: %s", self.name, exc)
@@ -99,6 +104,7 @@ class GenerationWriter:
     _chunks: Any
     _lease_gen: Generation | None = None  # the generation `begin` took the lease for (freed when it is done)
     _in_block = False  # the lease is held by a `writing()` block, which frees it
+    write_failed = False  # a write to the store failed (full disk?): best-effort clean-up writes are skipped
 
     def generations(self) -> list[str]:
         """Names of every generation collection in the store (the active one and any dead leftovers)."""
@@ -112,6 +118,7 @@ class GenerationWriter:
         except StoreError:
             raise
         except Exception as exc:
+            self.write_failed = True
             raise IndexWriteError(f"Cannot write the index at {self.where} while {what} ({first_line(exc)}) — "
                                   "free disk space or fix permissions and run `citeqa ingest` again; "
                                   "the previous index is still in use") from exc

@@ -125,6 +125,7 @@ class WriterLease:
             self.keep_alive(force=True)
             return
         meta = self.store._meta()
+        self.store.write_failed = False  # a new attempt: clean-up writes are tried again
         deadline = time.monotonic() + self.wait_s
         waited = False
         while True:
@@ -179,10 +180,16 @@ class WriterLease:
         self._renewed = time.monotonic()
 
     def release(self) -> None:
-        """Free the lease if this store still holds it (never raises: it expires anyway)."""
+        """Free the lease if this store still holds it (never raises: it expires anyway). Not after a failed
+        write (a full disk): Chroma can block for good on that delete, and a lease whose process is gone
+        (same host) or whose time ran out is taken over by the next writer anyway."""
         if not self.held:
             return
         self.held = False
+        if self.store.write_failed:
+            log.info("Leaving the writer lease to expire (within %g s): the index could not be written",
+                        self.ttl_s)
+            return
         try:
             self.store._meta().delete(ids=[LEASE_ID], where={"owner": self.owner})
         except Exception as exc:
