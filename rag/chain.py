@@ -16,12 +16,13 @@ from rag import evidence
 from rag.answer import Answerer
 from rag.cite import REFUSAL, Enforced, Support, enforce, render
 from rag.components import Components, refresh
-from rag.converse import as_turns, standalone_query
+from rag.converse import Query, as_turns, standalone_query
 from rag.lang import detect_language
 from rag.types import Answer, Lang, Passage, Turn
 
 log = logging.getLogger(__name__)
 OFFERED = 3  # passages offered for checking with a refusal
+AS_ASKED_WEIGHT = 0.5  # weight of the question-as-asked ranking fused with a follow-up's standalone one
 EMPTY_QUESTION = "请输入一个问题。Please type a question."
 CROSS_LINGUAL_LEAD = "No Chinese passage could be matched to this English question in lexical-only mode."
 ZH_QUOTE_NOTICE = "The documents are in Chinese; these sentences are quoted from them:"
@@ -116,12 +117,13 @@ def _run(question: str, components: Components, history: Sequence[Turn], k: int 
     run.answerer_name = answerer.name
     t = time.perf_counter()
     query = standalone_query(text, history, answerer)
-    run.retrieved = components.retriever.retrieve(query.text, k or components.settings.top_k, run.lang)
+    run.retrieved = retrieve(components, query, k or components.settings.top_k, run.lang)
     run.timings["retrieve_s"] = time.perf_counter() - t
     if not run.retrieved and components.store.version() is None:
         yield run.refusal("The index is empty — run `citeqa ingest` first.")
         return
-    verdict = evidence.judge(query, run.retrieved, components.stats, run.lang, components.mode)
+    verdict = evidence.judge(query, run.retrieved, components.stats, run.lang, components.mode,
+                             components.reliability)
     if not verdict.answerable:
         yield run.refusal(verdict.reason)
         return
@@ -145,6 +147,23 @@ def _run(question: str, components: Components, history: Sequence[Turn], k: int 
     if run.rl == "en" and run.answerer_name == "extractive":
         shown = f"{ZH_QUOTE_NOTICE}\n{shown}"
     yield run.answer(shown, False, enforced)
+
+
+def retrieve(components: Components, query: Query, k: int, lang: Lang) -> list[Passage]:
+    """The passages for ``query``: for a follow-up made standalone, the rankings of the standalone query and
+    of the question as asked fused (``AS_ASKED_WEIGHT``): the carried terms find the topic, the question's
+    own words what it asks now."""
+    from rag.fusion import rrf
+    from rag.retrieve import number
+
+    first = components.retriever.retrieve(query.text, k, lang)
+    if query.text.strip() == query.question.strip():
+        return first
+    second = components.retriever.retrieve(query.question, k, lang)
+    by_id = {p.chunk.id: p for p in second + first}
+    fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in second]], [1.0, AS_ASKED_WEIGHT],
+                components.settings.rrf_k)
+    return number([by_id[cid] for cid, _ in fused][:k])
 
 
 def _retry(run: _Run, answerer: Answerer, draft: str, first: Enforced, support: Support) -> Enforced:

@@ -53,7 +53,9 @@ _END = re.compile(r"[。！？]+[”’」』）)》]*|[.!?]+[”’)\"']*(?=\s|
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?。，；：！？])")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
-_NAME = re.compile(r"\b(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)*)\b")
+# ASCII boundaries: between a Chinese character and a Latin letter there is no \b ("与TED合作").
+_NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)*)"
+                   r"(?![A-Za-z0-9])")
 _EN_STOP = frozenset(
     "a an the and or of to in on at for by with from as is are was were be been being it its this that these "
     "those which who whom what when where why how than then there their they them he she his her we our you "

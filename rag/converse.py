@@ -2,10 +2,16 @@
 
 With an LLM answerer the question is rewritten by the model from the history (``rewrite_*.txt``).
 Otherwise a heuristic: a question is a follow-up when there is an earlier user question and it has a
-pronoun or demonstrative (它, 这些, 该, 其, it, they, this, …) or is short (< 12 Chinese characters /
-< 6 English words); its retrieval query is then the question followed by the earlier user question's key
-terms, and those carried terms count half when sentences are scored. The answer keeps the original
-question.
+pronoun or demonstrative (它, 这些, 该, 其, 那, it, they, this, …) or is short (< 12 Chinese characters /
+< 6 English words). Its retrieval query is then the question, the earlier user question (and the one
+before it, when that was a follow-up too) and the
+``ANSWER_TERMS`` rarest key terms of the assistant's last answer ("这个平台…" names the platform that
+answer talked about). When sentences are scored, the earlier question's terms count ``CARRIED_WEIGHT``
+and the answer's ``ANSWER_WEIGHT``; the earlier question and answer (``Query.carried``, ``Query.context``)
+count as already said: a follow-up's answer must add to them ("那最后一次会议…" is not answered by the
+meetings just listed). The
+chain retrieves with both the standalone query and the question as asked (``rag.chain``). The answer
+keeps the original question.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ _ZH_REFERENCE = re.compile(r"它|它们|他们|她们|其|该|此|这|那|上述
 _EN_REFERENCE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|then|such)\b",
                            re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_MARKERS = re.compile(r"[\[［【]\s*\^?\d+(?:\s*[,，、\-–]\s*\d+)*\s*[\]］】]")
 CARRIED_WEIGHT = 0.5
+ANSWER_WEIGHT = 0.3
+ANSWER_TERMS = 6
 
 
 @dataclass
@@ -30,13 +39,32 @@ class Query:
     question: str  # as asked
     text: str  # what retrieval searches for
     carried: str = ""  # the earlier question whose terms were carried ("" when none)
+    context: str = ""  # the assistant's last answer, for a follow-up ("" when none)
+
+
+def _role_content(turn: Turn | dict[str, str]) -> tuple[Any, Any]:
+    return (turn.role, turn.content) if isinstance(turn, Turn) else (turn.get("role"), turn.get("content"))
 
 
 def previous_question(history: Sequence[Turn | dict[str, str]]) -> str:
+    """The last user question — with the one before it when it was itself a follow-up ("那它呢？" carries
+    nothing on its own)."""
+    asked = [c.strip() for r, c in map(_role_content, history) if r == "user" and c and c.strip()]
+    if not asked:
+        return ""
+    if len(asked) > 1 and is_followup(asked[-1]):
+        return f"{asked[-2]} {asked[-1]}"
+    return asked[-1]
+
+
+def previous_answer(history: Sequence[Turn | dict[str, str]]) -> str:
+    """The assistant's last answer, markers removed ("" when there is none after the last user turn's)."""
     for turn in reversed(list(history)):
-        role, content = (turn.role, turn.content) if isinstance(turn, Turn) else (turn.get("role"), turn.get("content"))
-        if role == "user" and content and content.strip():
-            return content.strip()
+        role, content = _role_content(turn)
+        if role == "assistant" and content and content.strip():
+            return _MARKERS.sub("", content).strip()
+        if role == "user":
+            return ""
     return ""
 
 
@@ -47,23 +75,39 @@ def is_followup(question: str) -> bool:
     return (cjk < 12) if cjk else len(question.split()) < 6
 
 
-def heuristic_query(question: str, history: Sequence[Turn]) -> Query:
+def answer_terms(answer: str, stats: TermStats | None, question: str = "") -> list[Term]:
+    """The ``ANSWER_TERMS`` rarest key terms of an earlier answer that the question does not already have."""
+    if not answer or stats is None:
+        return []
+    have = {t.text for t in question_terms(question, stats)} if question else set()
+    terms = [t for t in question_terms(answer, stats) if t.text not in have and not t.absent and len(t.text) > 1]
+    return sorted(terms, key=lambda t: -t.weight)[:ANSWER_TERMS]
+
+
+def heuristic_query(question: str, history: Sequence[Turn], stats: TermStats | None = None) -> Query:
     prev = previous_question(history)
     if not prev or not is_followup(question):
         return Query(question, question)
-    return Query(question, f"{question} {prev}", carried=prev)
+    answer = previous_answer(history)
+    extra = " ".join(t.text for t in answer_terms(answer, stats, f"{question} {prev}"))
+    return Query(question, " ".join(x for x in (question, prev, extra) if x), carried=prev, context=answer)
 
 
 def carried_terms(question: str, history: Sequence[Turn], stats: TermStats) -> list[Term]:
-    """The earlier question's key terms at half weight, when ``question`` is a follow-up; else []."""
+    """For a follow-up: the earlier question's key terms at ``CARRIED_WEIGHT`` and its answer's rarest
+    terms at ``ANSWER_WEIGHT``; else []."""
     query = heuristic_query(question, history)
     if not query.carried:
         return []
-    return [Term(t.text, t.weight * CARRIED_WEIGHT) for t in question_terms(query.carried, stats)]
+    carried = [Term(t.text, t.weight * CARRIED_WEIGHT, t.absent) for t in question_terms(query.carried, stats)]
+    have = {t.text for t in carried}
+    from_answer = answer_terms(previous_answer(history), stats, f"{question} {query.carried}")
+    return carried + [Term(t.text, t.weight * ANSWER_WEIGHT) for t in from_answer if t.text not in have]
 
 
 def standalone_query(question: str, history: Sequence[Turn], answerer: Any = None) -> Query:
-    """The retrieval query for ``question``: the LLM's rewrite when the answerer offers one, else the heuristic."""
+    """The retrieval query for ``question``: the LLM's rewrite when the answerer offers one, else the heuristic
+    (with the answerer's term statistics, when it has them, to pick the earlier answer's key terms)."""
     if not history:
         return Query(question, question)
     rewrite = getattr(answerer, "rewrite", None)
@@ -73,8 +117,9 @@ def standalone_query(question: str, history: Sequence[Turn], answerer: Any = Non
         except Exception:  # a failing rewrite must not stop the answer: fall back to the heuristic
             text = ""
         if text:
-            return Query(question, text, carried=previous_question(history))
-    return heuristic_query(question, history)
+            return Query(question, text, carried=previous_question(history), context=previous_answer(history))
+    stats = getattr(answerer, "stats", None)
+    return heuristic_query(question, history, stats if isinstance(stats, TermStats) else None)
 
 
 def as_turns(history: Sequence[Turn | dict[str, str]]) -> list[Turn]:

@@ -3,12 +3,17 @@
 Terms are jieba words of the question (precise mode; stop words and question words out), numbers and
 Latin names, each weighted by its inverse document frequency over the indexed chunks, so that rare,
 specific words ("车龄", "布加勒斯特", "2019") count more than the topic words every passage shares.
-A word absent from the whole index gets the weight of a word found in one chunk (it is usually the
-missing fact or a paraphrase, and must not outweigh everything else); single Chinese characters count half.
+A word absent from the whole index gets the weight of a word found in ``ABSENT_DF`` chunk(s) and is marked
+``absent``: it is a paraphrase ("剖析" for "阐明") or the missing fact — often the very topic the index
+lacks ("蓝鲸"), so it keeps a full weight and only earns partial credit for shared characters. Single
+Chinese characters count half; the word naming the asked-for kind of thing ("哪个机构") counts
+``CATEGORY_WEIGHT``: the answer instantiates it ("国际家畜研究所") rather than repeats it.
 
 ``credit(term, text)``: 1 when the term occurs in the text (case, width, digit grouping and whitespace
 ignored); for a Chinese word of three or more characters, partial credit 0.7 × its share of character
-bigrams found, when at least half are found ("统一标准" vs "统一的标准"); else 0.
+bigrams found, when at least half are found ("统一标准" vs "统一的标准"); for a two-character word found
+with one character inserted ("患病" in "患疾病"), ``CHAR_CREDIT``; for a word absent from the index,
+``CHAR_CREDIT`` × its share of characters found, when at least half are; else 0.
 """
 
 from __future__ import annotations
@@ -23,12 +28,17 @@ from rag.lexical import STOP_WORDS, normalise
 # Words that frame a question rather than name what it is about.
 QUESTION_WORDS = frozenset(
     "一共 总共 共有 分别 具体 主要 请问 根据 提到 提及 指出 描述 介绍 说明 显示 认为 估计 年报 报告 文件 文档 "
-    "有关 相关 情况 方面 内容 主题 围绕 作用 哪些方面 取得 分别是 都 又 还 呢 "
+    "有关 相关 情况 方面 内容 主题 围绕 作用 哪些方面 取得 分别是 各自 都 又 还 呢 比例 比重 百分比 数量 数目 规模 金额 "
+    "时间 日期 地点 原因 理由 名字 名称 叫 称号 人数 "
     "what which who whom when where why how many much does did do is are was were the a an of in on to for by "
     "and with from as that this these those according report reports mentioned say says".split()
 )
-_INTERROGATIVE = re.compile(r"谁|哪|什么|怎|多少|为何|如何|何时|何地|何处|^几[个项名次位年种家国倍]?$")
+_INTERROGATIVE = re.compile(r"谁|哪|什么|怎|多少|多大|多长|多久|多高|多远|多重|为何|如何|何时|何地|何处|^几[个项名次位年种家国倍]?$")
 _COUNT_WORD = re.compile(r"^[一二两三四五六七八九十几这那该每]+[个项场次位名种家国条所届份批轮类]$")
+_ASKS_NEXT = re.compile(r"(?:哪|什么|多少)[个些家类种位项场座条]?$")
+ABSENT_DF = 1
+CATEGORY_WEIGHT = 0.5
+CHAR_CREDIT = 0.5
 _URL = re.compile(r"<?https?://\S+|www\.\S+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -43,6 +53,7 @@ def norm(text: str) -> str:
 class Term:
     text: str  # in matching form
     weight: float
+    absent: bool = False  # found in no indexed chunk
 
 
 @dataclass
@@ -68,8 +79,11 @@ class TermStats:
         return self._df[term]
 
     def idf(self, term: str) -> float:
+        return self.idf_at(self.df(term))
+
+    def idf_at(self, df: int) -> float:
         n = len(self.texts)
-        return math.log((n + 1) / (max(self.df(term), 1) + 0.5))
+        return math.log((n + 1) / (max(df, 1) + 0.5))
 
 
 def strip_urls(text: str) -> str:
@@ -83,10 +97,15 @@ def _words(text: str) -> list[str]:
 
 
 def question_terms(question: str, stats: TermStats) -> list[Term]:
-    """The weighted key terms of ``question`` (each once, in question order)."""
+    """The weighted key terms of ``question`` (each once, in question order; weights as the module says)."""
     seen: dict[str, float] = {}
+    absent: set[str] = set()
+    previous = ""
     for word in _words(question):
         w = norm(word)
+        after_question_word = bool(_ASKS_NEXT.search(previous))
+        if w.strip():
+            previous = w
         if not w or not _WORDLIKE.search(w) or w in STOP_WORDS or w in QUESTION_WORDS or w in seen:
             continue
         if _INTERROGATIVE.search(w) or _COUNT_WORD.match(w):
@@ -94,23 +113,33 @@ def question_terms(question: str, stats: TermStats) -> list[Term]:
         if len(w) == 1 and not w.isdigit():
             if not _CJK.match(w):
                 continue
-            seen[w] = 0.5 * stats.idf(w)
+            weight = 0.5 * stats.idf(w)
+        elif stats.df(w) == 0:
+            weight = stats.idf_at(ABSENT_DF)
+            absent.add(w)
         else:
-            seen[w] = stats.idf(w)
-    return [Term(t, max(wt, 0.0)) for t, wt in seen.items() if wt > 0]
+            weight = stats.idf(w)
+        seen[w] = weight * (CATEGORY_WEIGHT if after_question_word and len(w) > 1 else 1.0)
+    return [Term(t, max(wt, 0.0), t in absent) for t, wt in seen.items() if wt > 0]
 
 
 def _bigrams(text: str) -> list[str]:
     return [text[i : i + 2] for i in range(len(text) - 1)]
 
 
-def credit(term: str, text_norm: str) -> float:
+def credit(term: str, text_norm: str, absent: bool = False) -> float:
     if term in text_norm:
         return 1.0
     if len(term) >= 3 and _CJK.match(term[0]):
         grams = _bigrams(term)
         found = sum(1 for g in grams if g in text_norm) / len(grams)
-        return 0.7 * found if found >= 0.5 else 0.0
+        if found >= 0.5:
+            return 0.7 * found
+    if len(term) == 2 and _CJK.match(term[0]) and re.search(f"{re.escape(term[0])}.{re.escape(term[1])}", text_norm):
+        return CHAR_CREDIT  # one character inserted: "患病" in "患疾病"
+    if absent and len(term) >= 2 and _CJK.match(term[0]):  # a paraphrase sharing characters
+        chars = sum(1 for c in term if c in text_norm) / len(term)
+        return CHAR_CREDIT * chars if chars >= 0.5 else 0.0
     return 0.0
 
 
@@ -120,7 +149,7 @@ def coverage(terms: Sequence[Term], text: str, *, normalised: bool = False) -> f
     if total <= 0:
         return 0.0
     text_norm = text if normalised else norm(text)
-    return sum(t.weight * credit(t.text, text_norm) for t in terms) / total
+    return sum(t.weight * credit(t.text, text_norm, t.absent) for t in terms) / total
 
 
 _SPLIT = re.compile(r"(?<=[？?；;。])\s*|(?<=[，,])\s*(?=(?:又|还|以及|并且|同时|and (?:what|how|which|who|when|where|why)))")

@@ -83,6 +83,20 @@ def test_follow_up_carries_the_previous_question_into_retrieval(corpus_component
     assert "阿尔及利亚" in answer.answer and "尼日利亚" in answer.answer
 
 
+def test_follow_up_about_what_the_last_answer_named_is_answered_from_that_answer_s_passage(corpus_components):
+    history = [{"role": "user", "content": "环境署的数字加速器实验室是什么时候启动的？"},
+               {"role": "assistant", "content": "数字加速器实验室于2024年5月启动，拥有20个数字应用程序和技术原型[1]。"}]
+    answer = ask("其中有什么工具？", corpus_components, history=history)
+    assert answer_problems(answer) == [] and "淡水生态系统探索器" in answer.answer
+
+
+def test_follow_up_whose_answer_is_absent_is_refused_not_answered_from_another_topic(corpus_components):
+    history = [{"role": "user", "content": "环境署和联合国开发计划署在加沙做什么？"},
+               {"role": "assistant", "content": "正在为加沙人民清理和管理约5000万吨废墟残渣提供技术支持[1]。"}]
+    answer = ask("这个项目什么时候完成？", corpus_components, history=history)
+    assert answer.refused and any("加沙" in p.chunk.text for p in answer.passages)
+
+
 def test_follow_up_heuristic():
     history = [Turn("user", "环境署氮问题工作组的共同主席来自哪些国家？"), Turn("assistant", "印度和罗马尼亚。")]
     assert is_followup("那会员国一共为它提名了多少名联络人？") and is_followup("How long did they run?")
@@ -90,6 +104,7 @@ def test_follow_up_heuristic():
     query = heuristic_query("那会员国一共为它提名了多少名联络人？", history)
     assert query.question == "那会员国一共为它提名了多少名联络人？" and "共同主席" in query.text
     assert heuristic_query("那它呢？", []).text == "那它呢？"  # nothing to carry
+    assert query.context == "印度和罗马尼亚。"  # the last answer: what a follow-up's answer must add to
 
 
 def test_stream_of_an_extractive_answer_is_the_final_answer(corpus_components):

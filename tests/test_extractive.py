@@ -98,6 +98,8 @@ def test_passage_units_strip_marker_lookalikes_and_cover_the_text():
     assert "".join(squash(u.text) for u in units) == squash(P_SULPHUR)
     tricky = Passage(Chunk("x", "d", "t", "", 1, None, 0, 9, "见报告[3]。结论[7]很重要。"), 1.0, n=1)
     assert [u.text for u in passage_units(tricky)] == ["见报告。", "结论很重要。"]
+    link = Passage(Chunk("y", "d", "t", "", 1, None, 0, 9, "1 www.unep.org/nitrogen-management-WG。"), 1.0, n=1)
+    assert passage_units(link) == []  # a URL footnote is never quoted as an answer
 
 
 def _dev_items(lang: str = "zh") -> list[dict]:
@@ -137,3 +139,66 @@ def test_dev_set_english_questions_are_refused_with_the_reason_in_lexical_mode(c
         answer = ask(item["question"], corpus_components, history=item.get("history") or [])
         assert answer.refused
         assert "CITEQA_EMBED_MODEL" in answer.answer and "CITEQA_EMBED_MODEL" in answer.mode["notice"]
+
+
+def _own(*texts: str) -> list[Passage]:
+    """Hand-made passages of an imaginary report (not the shipped corpus)."""
+    out = []
+    for n, text in enumerate(texts, start=1):
+        chunk = Chunk(id=f"w{n}", doc=f"90{n}_whales.txt", title="海洋年度报告", section="", paragraph=n, page=None,
+                      char_start=n * 1000, char_end=0, text=text)
+        out.append(Passage(chunk, 1.0, n=n, rank=n))
+    return out
+
+
+W_FUND = "1. 去年启动的蓝鲸保护项目耗资 3000 万美元，旨在保护北大西洋的 400 头蓝鲸。该项目由五个沿海国家共同实施。"
+W_PLATFORM = "2. 环境署启动了一个海洋噪声数据平台，其中整合了来自加勒比的声学数据。这一平台包括所有监测站的信息。该平台由卑尔根大学开发。"
+W_ALLIANCE = "3. 蓝鲸航运联盟包括 40 家航运公司，占全球集装箱运力的 30%。其目标是到 2030 年将航速降低 10%。"
+W_ELSEWHERE = "4. 各国承诺在海洋框架下设定最为雄心勃勃的减速目标，并加强监测。"
+W_WAYS = ("5. 作为会议的一项成果，伙伴关系通过以下方式提供支持：(a) 在闭会期间举行关于声学监测的技术网络研讨会和培训活动；"
+          "(b) 在每次会议之后组织非正式专家会议，以便各国专家进行技术讨论；(c) 支持会员国分享现有信息和知识以及最佳做法。")
+W_YEARS = "6. 2024 年，八个国家批准了航速修正案。2020 年又有 21 个国家批准了航速修正案，使总数达到 112 个。"
+W_TRAINING = "7. 航运培训在巴巴多斯和牙买加举行，参加者来自各国港口。"
+W_ALL = [W_FUND, W_PLATFORM, W_ALLIANCE, W_ELSEWHERE, W_WAYS, W_YEARS, W_TRAINING]
+
+
+def _whale_answerer() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(TermStats.from_texts(W_ALL + ["环境署 年度 报告 项目 国家 支持 开展 一项 旨在"] * 20))
+
+
+def test_a_sentence_that_only_restates_the_question_is_refused_when_the_asked_slot_is_missing():
+    a = _whale_answerer()
+    ps = _own(*W_ALL)
+    assert a.draft("那个耗资3000万美元保护400头蓝鲸的项目，资金是谁出的？", ps, "zh") == REFUSAL["zh"]
+    assert a.draft("蓝鲸保护项目是在哪一年结束的？", ps, "zh") == REFUSAL["zh"]
+    assert "3000" in a.draft("蓝鲸保护项目耗资多少？", ps, "zh")  # the slot is there: answered
+
+
+def test_the_asked_name_in_a_later_sentence_of_the_same_passage_is_added():
+    got = claims(_whale_answerer().draft("海洋噪声数据平台是由哪个机构开发的？", _own(*W_ALL), "zh"))
+    assert any("卑尔根大学" in text for text, _ in got) and {c for _, cs in got for c in cs} == {2}
+
+
+def test_a_part_that_refers_back_is_answered_from_the_same_passage_not_from_filler_elsewhere():
+    got = claims(_whale_answerer().draft("蓝鲸航运联盟包括多少家公司？它设定的减速目标是什么？", _own(*W_ALL), "zh"))
+    assert "40" in got[0][0] and any("10%" in text for text, _ in got)
+    assert {c for _, cs in got for c in cs} == {3}  # nothing from passage 4
+
+
+def test_a_list_question_quotes_every_item_of_the_enumeration():
+    draft = _whale_answerer().draft("伙伴关系通过哪几种方式提供支持？", _own(*W_ALL), "zh")
+    assert "网络研讨会" in draft and "非正式专家会议" in draft and "分享现有信息" in draft
+
+
+def test_the_years_a_question_names_pick_the_sentence_that_holds_them():
+    draft = _whale_answerer().draft("2020年有多少个国家批准了航速修正案？", _own(*W_ALL), "zh")
+    assert "21" in draft
+    assert _whale_answerer().draft("2018年有多少个国家批准了航速修正案？", _own(*W_ALL), "zh") == REFUSAL["zh"]
+
+
+def test_an_off_topic_sentence_naming_countries_does_not_answer_a_which_countries_question():
+    assert _whale_answerer().draft("蓝鲸保护项目在哪些国家实施？", _own(*W_ALL), "zh") == REFUSAL["zh"]
+
+
+def test_a_why_question_without_any_cause_in_the_passages_is_refused():
+    assert _whale_answerer().draft("为什么蓝鲸航运联盟占全球集装箱运力的30%？", _own(*W_ALL), "zh") == REFUSAL["zh"]

@@ -105,6 +105,8 @@ def _check_weak_on_chinese(hybrid: Settings, store: ChunkStore) -> object:
     answer = ask(ZH_QUESTION, components)
     assert answer.mode["retrieval"] == "hybrid" and notice[0] in answer.mode["notice"]
     assert "布加勒斯特" in answer.answer
+    english = ask(EN_QUESTION, components)  # the model cannot read the documents: refused, saying why
+    assert english.refused and not english.sentences and "cannot read the Chinese documents" in english.answer
     return components
 
 

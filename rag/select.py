@@ -1,0 +1,234 @@
+"""Which passage sentences (units, ``rag.answer``) the extractive answerer quotes — or none (refuse).
+
+A unit scores ``coverage(question terms, unit) + CONTEXT × coverage(terms, its passage and title)``
+(IDF-weighted key terms, ``rag.terms``), + ``TYPE_BONUS`` when it offers the kind of answer asked for with
+something the question does not already say (``rag.supply``), − a small penalty for very long units,
++ ``FOLLOW_BONUS`` in a follow-up for the units of the passage the previous answer came from (≥
+``FROM_PASSAGE`` of its character bigrams). Then:
+1. the best unit among those whose passage (with its title) holds the years, figures and ordinals the
+   question names ("2020年又有多少个国家…" is not answered from a 2024 passage; none: refuse) — but never
+   one whose coverage is below ``TYPE_RATIO`` of the most on-topic unit's (the type bonus settles near
+   ties, it does not promote an off-topic sentence that happens to name a country) — if its term-coverage
+   part reaches ``MIN_BEST`` (else refuse; a multi-part question goes on with its parts).
+   When the question asks for a kind of answer (number, date, place, country, person, organisation,
+   funder) the best unit lacks, a unit that has it is added: from the same passage when it refers back
+   ("这一工具…", "该平台由…") or covers ≥ ``SUPPLIER_RATIO`` of what the best one covers, from another
+   passage when it covers ≥ ``SUPPLIER_OTHER`` of it;
+2. each part of a multi-part question ("…在哪里召开？采用了什么形式？", "2020年和2024年的年报分别…")
+   not yet answered gets its own best unit (its key terms, plus the rest of the question's at ``BORROWED``
+   weight, + ``KEY_BONUS`` for the terms only this part has; for a typed part only units that offer it)
+   when that scores ≥ ``MIN_PART`` — ≥ ``MIN_PART_OTHER`` from a passage nothing was chosen from yet (a
+   sentence from elsewhere must earn its place: filler lowers citation precision). A part that refers back
+   ("其中…", "它设定的…") looks in the chosen passages first; a short elliptical part ("效果如何？") only
+   takes a unit near what is already chosen;
+3. list questions: the rest of the list and, for a list of activities, other paragraphs (``rag.expand``);
+4. the sentences around the chosen ones that they lean on (``rag.expand.neighbours``).
+The answer check refuses: a question asking only for typed slots when no unit chosen in steps 1–3 offers
+one (neighbours are context, not the answer); a why-question when no quoted unit gives a cause or
+purpose (``rag.supply.gives_reason``); any answer whose new content (``rag.supply.novelty``: words and
+numbers not in the question or, for a follow-up, the previous answer) is below ``MIN_NOVELTY`` — it only
+restates the question. At most ``max_answer_sentences`` units.
+
+Calibrated on the Chinese questions of dev and extra plus four hand-written probe sets over the shipped
+corpus (159 answerable, many paraphrased; 101 on-topic unanswerable: who paid, which countries, how many,
+when, where, why): none of the answerable ones is refused, 93 of the unanswerable ones are (with
+``rag.evidence``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.answer import Unit
+from rag.expand import asks_activities, list_items, list_passages, neighbours
+from rag.qtype import Slot, asks_list, expected_slot
+from rag.supply import gives_reason, holds_numbers, named_numbers, novelty, offers
+from rag.terms import Term, TermStats, coverage, question_terms, sub_questions
+
+CONTEXT = 0.25
+TYPE_BONUS = 0.25
+TYPE_RATIO = 0.75
+MIN_BEST = 0.35
+SUPPLIER_RATIO = 0.6
+SUPPLIER_OTHER = 0.8
+PART_DONE = 0.8
+KEEP_RATIO = 0.6
+ELLIPTIC = 2  # a part with this many key terms or fewer leans on the rest of the question
+MIN_PART = 0.35
+MIN_PART_OTHER = 0.5
+KEY_BONUS = 0.5
+BORROWED = 0.5
+LENGTH_PENALTY = 0.1
+LONG_UNIT = 100
+MIN_NOVELTY = 0.3  # one new noun or number of middling rarity (restatements score 0–0.2, answers ≥ 0.5)
+FOLLOW_BONUS = 0.3
+FROM_PASSAGE = 0.6  # share of the previous answer's character bigrams a passage must hold to be its source
+_REFERS_BACK = re.compile(r"^[^。；]{0,14}?(?:这[些种项一个样]|此[举项次类]|该|其|上述|前述)")
+_REFERS = re.compile(r"它|其|该|这|此|那|上述|前者|后者")
+
+
+class Selection:
+    """One question's units and their scores; ``choose`` picks what to quote ([] = refuse)."""
+
+    def __init__(self, question: str, units: Sequence[Unit], terms: Sequence[Term], stats: TermStats,
+                 context: str = "") -> None:
+        self.q = question
+        self.context = context  # already said in the conversation (a follow-up's earlier question and answer)
+        self.given = f"{question} {context}" if context else question  # what an answer must add to
+        self.units = list(units)
+        self.terms = list(terms)
+        self.stats = stats
+        self.index = {id(u): i for i, u in enumerate(self.units)}
+        self.slot = expected_slot(question)
+        self._offers: dict[tuple[str, int], bool] = {}
+        self._backed: dict[tuple[str, int], bool] = {}
+        self._source: dict[int, bool] = {}
+
+    def offers(self, slot: Slot, question: str, unit: Unit) -> bool:
+        key = (question, id(unit))
+        if key not in self._offers:
+            self._offers[key] = offers(slot, question, unit.text, self.stats, self.context)
+        return self._offers[key]
+
+    def backed(self, unit: Unit, part: str | None = None) -> bool:
+        """The unit's passage (with its title) holds the numbers ``part`` names (any part's, for the whole)."""
+        key = (part or "", id(unit.passage))
+        if key not in self._backed:
+            text = f"{unit.passage.chunk.title} {unit.passage.chunk.text}"
+            parts = [part] if part else sub_questions(self.q)
+            self._backed[key] = any(holds_numbers(named_numbers(p), text) for p in parts)
+        return self._backed[key]
+
+    def _follows(self, unit: Unit) -> float:
+        """``FOLLOW_BONUS`` for a unit of the passage the previous answer was taken from (a follow-up's "这个
+        平台", "这个计划" is what that answer talked about); 0 otherwise."""
+        if not self.context:
+            return 0.0
+        key = id(unit.passage)
+        if key not in self._source:
+            grams = _bigrams(self.context)
+            have = _bigrams(unit.passage.chunk.text)
+            self._source[key] = bool(grams) and len(grams & have) / len(grams) >= FROM_PASSAGE
+        return FOLLOW_BONUS if self._source[key] else 0.0
+
+    def lexical(self, terms: Sequence[Term], units: Sequence[Unit]) -> list[float]:
+        context = {id(u.passage): coverage(terms, f"{u.passage.chunk.title} {u.passage.chunk.text}") for u in units}
+        return [coverage(terms, u.text) + CONTEXT * context[id(u.passage)] for u in units]
+
+    def scores(self, question: str, terms: Sequence[Term], slot: Slot) -> list[float]:
+        lex = [x + self._follows(u) for x, u in zip(self.lexical(terms, self.units), self.units, strict=True)]
+        # the answer-type test is costly (part-of-speech tagging): only for units that can compete
+        top = max(lex, default=0.0) - TYPE_BONUS - KEY_BONUS - LENGTH_PENALTY
+        return [x + (TYPE_BONUS if slot.typed and x >= top and self.offers(slot, question, u) else 0.0)
+                - LENGTH_PENALTY * max(0, len(u.text) - LONG_UNIT) / 100 for x, u in zip(lex, self.units, strict=True)]
+
+    def choose(self, max_sentences: int) -> list[Unit]:
+        if not self.units:
+            return []
+        for i, s in enumerate(self.scores(self.q, self.terms, self.slot)):
+            self.units[i].score = s
+        backed = [u for u in self.units if self.backed(u)]
+        if not backed:
+            return []  # the years, figures or ordinals the question names are in none of the passages
+        best = max(backed, key=lambda u: u.score)
+        lex = dict(zip(map(id, backed), self.lexical(self.terms, backed), strict=True))
+        topical = max(backed, key=lambda u: lex[id(u)])
+        if lex[id(best)] < TYPE_RATIO * lex[id(topical)]:
+            best = topical  # the type bonus only settles near-ties: a unit off the topic offering a name is no answer
+        multi = len(sub_questions(self.q)) > 1
+        chosen = [best] if self.lexical(self.terms, [best])[0] >= MIN_BEST else []
+        if not chosen and not multi:
+            return []  # a multi-part question may still have parts that match on their own
+        if chosen and self.slot.typed and not self.offers(self.slot, self.q, best):
+            chosen += self._supplier(best)
+        chosen += self._parts(chosen, best)
+        if not chosen:
+            return []
+        if asks_list(self.q) or self.slot.plural:
+            chosen += list_items(self, chosen)
+            if self.slot.kind == "list" and chosen and asks_activities(self.q):
+                chosen += list_passages(self, chosen, max_sentences)
+        primary = list(dict.fromkeys(chosen))
+        chosen = list(dict.fromkeys(primary + neighbours(self, primary)))[:max_sentences]
+        return chosen if self.answers([u for u in chosen if u in primary], chosen) else []
+
+    def answers(self, primary: Sequence[Unit], chosen: Sequence[Unit]) -> bool:
+        """The answer check: a typed slot offered by a unit chosen for the question (not a neighbour quoted
+        for context), unless an open part is asked too; and enough new content overall."""
+        parts = sub_questions(self.q)
+        slots = [expected_slot(p) for p in parts]
+        typed = [(p, s) for p, s in zip(parts, slots, strict=True) if s.typed]
+        if typed and len(typed) == len(parts) and not any(self.offers(s, p, u) for p, s in typed for u in primary):
+            return False
+        if all(s.kind == "reason" for s in slots) and not any(gives_reason(u.text) for u in chosen):
+            return False  # a why-question answered without any cause or purpose
+        return novelty(self.given, " ".join(u.text for u in chosen), self.stats) >= MIN_NOVELTY
+
+    def _supplier(self, best: Unit) -> list[Unit]:
+        """A unit that offers the asked-for kind of answer the best one lacks: in the best one's passage,
+        one that refers back to it ("这一工具…", "该平台由…") or whose own term coverage is ≥ ``SUPPLIER_RATIO``
+        of the best one's; elsewhere, one whose coverage is ≥ ``SUPPLIER_OTHER`` of it."""
+        i = self.index[id(best)]
+        own = coverage(self.terms, best.text)
+        offering = [u for u in self.units if u is not best and self.offers(self.slot, self.q, u)]
+        same = [u for u in offering if u.passage is best.passage and (
+            coverage(self.terms, u.text) >= SUPPLIER_RATIO * own or (self.index[id(u)] > i and _REFERS_BACK.search(u.text)))]
+        if same:
+            return [max(same, key=lambda u: (u.score, -abs(self.index[id(u)] - i)))]
+        other = [u for u in offering if coverage(self.terms, u.text) >= SUPPLIER_OTHER * own]
+        return [max(other, key=lambda u: u.score)] if other else []
+
+    def _parts(self, chosen: list[Unit], best: Unit) -> list[Unit]:
+        parts = sub_questions(self.q)
+        if len(parts) < 2:
+            return []
+        own_terms = [question_terms(part, self.stats) for part in parts]
+        added: list[Unit] = []
+        for k, part in enumerate(parts):
+            own = own_terms[k]
+            if not own:
+                continue
+            others = {t.text for j, ts in enumerate(own_terms) if j != k for t in ts}
+            key = [t for t in own if t.text not in others] or own  # what sets this part apart
+            slot = expected_slot(part)
+            scores = [sc + KEY_BONUS * coverage(key, _titled(u))
+                      for sc, u in zip(self.scores(part, part_terms(own, self.terms), slot), self.units, strict=True)]
+            pool = [i for i in range(len(self.units)) if self.backed(self.units[i], part)
+                    and (not slot.typed or self.offers(slot, part, self.units[i]))]
+            have = chosen + added
+            if _REFERS.search(part):  # "其中…", "它设定的…": the chosen passages first
+                inside = [i for i in pool if any(self.units[i].passage is u.passage for u in have)]
+                if inside and max(scores[i] for i in inside) >= MIN_PART:
+                    pool = inside
+            if not pool:
+                continue
+            i = max(pool, key=lambda j: scores[j])
+            cand = self.units[i]
+            done = coverage(key, " ".join(_titled(u) for u in have)) >= PART_DONE * coverage(key, _titled(cand))
+            done = done and (not slot.typed or any(self.offers(slot, part, u) for u in have))
+            same = any(u.passage is cand.passage for u in have)
+            near = len(own) > ELLIPTIC or same or cand.score >= KEEP_RATIO * best.score
+            if scores[i] >= (MIN_PART if same else MIN_PART_OTHER) and not done and near:
+                added.append(cand)
+        return added
+
+def _bigrams(text: str) -> set[str]:
+    runs = re.findall(r"[\u3400-\u9fff]+", text)
+    return {r[i : i + 2] for r in runs for i in range(len(r) - 1)}
+
+
+def _titled(unit: Unit) -> str:
+    return f"{unit.passage.chunk.title} {unit.text}"
+
+
+def part_terms(own: Sequence[Term], whole: Sequence[Term]) -> list[Term]:
+    """A part's own terms plus the rest of the question's, scaled to ``BORROWED`` of the part's own weight
+    (a part like "效果如何？" or "新规具体规定了什么？" is about what the rest of the question names)."""
+    have = {t.text for t in own}
+    borrowed = [t for t in whole if t.text not in have]
+    total_own, total_borrowed = sum(t.weight for t in own), sum(t.weight for t in borrowed)
+    if not total_own or not total_borrowed:
+        return list(own)
+    scale = BORROWED * total_own / total_borrowed
+    return list(own) + [Term(t.text, t.weight * scale, t.absent) for t in borrowed]
