@@ -4,7 +4,8 @@ enforces it. ``ExtractiveAnswerer`` (the default: no LLM, offline) quotes passag
 Units are the passages' sentences (whitespace-joined; sentences longer than ``LONG_SENTENCE`` split at
 "；" into parts of at least ``MIN_PART_CHARS``); a sentence that is only a link or a document symbol
 ("1 www.unep.org/…", "UNEP/EA.6/INF/9。") is never a unit: it cannot answer anything.
-Same-language questions: ``rag.select`` picks the units (scoring, the answer-type and novelty checks
+Same-language questions, and English questions over Chinese text without an embedding model (through
+their dictionary translation, ``rag.translate``): ``rag.select`` picks the units (scoring, the answer-type and novelty checks
 that refuse restating sentences, multi-part questions, neighbours, lists). Cross-lingual
 questions (English over a Chinese index, embedding model loaded) pick the units most similar to the
 question instead (cosine ≥ ``MIN_DENSE_UNIT`` and within ``DENSE_MARGIN`` of the best).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,15 +111,28 @@ class ExtractiveAnswerer(Answerer):
 
     name = "extractive"
 
-    def __init__(self, stats: TermStats, max_sentences: int = 4, embedder: Any = None) -> None:
+    def __init__(self, stats: TermStats, max_sentences: int = 4, embedder: Any = None, translator: Any = None) -> None:
         self.stats = stats
         self.max_sentences = max_sentences
         self.embedder = embedder
+        self.translator = translator  # rag.translate.Translator: English questions without an embedder
 
-    def terms(self, question: str, history: Sequence[Turn] = ()) -> list[Term]:
-        own = question_terms(question, self.stats)
+    def terms(self, question: str, history: Sequence[Turn] = (), translated: bool = False) -> list[Term]:
+        terms_of = self._terms_of(translated)
+        own = terms_of(question)
         have = {t.text for t in own}
-        return own + [t for t in carried_terms(question, history, self.stats) if t.text not in have]
+        carried = carried_terms(question, history, self.stats, (lambda q, _: terms_of(q)) if translated else None)
+        return own + [t for t in carried if t.text not in have]
+
+    def _terms_of(self, translated: bool) -> Callable[[str], list[Term]]:
+        if translated:
+            return self.translator.terms
+        return lambda q: question_terms(q, self.stats)
+
+    def translates(self, lang: Lang) -> bool:
+        """An English question over a Chinese index, no embedding model: matched through the dictionary."""
+        return (self.embedder is None and lang == "en" and self.stats.lang != "en" and self.translator is not None
+                and self.translator.available)
 
     def cross_lingual(self, question: str, lang: Lang) -> bool:
         """An English question over a Chinese index: keywords cannot match, the embedding model must."""
@@ -145,20 +159,25 @@ class ExtractiveAnswerer(Answerer):
         vecs = self.embedder.embed_documents([u.text for u in units])
         return [sum(a * b for a, b in zip(q, v, strict=False)) for v in vecs]
 
-    def select(self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()) -> list[Unit]:
+    def select(self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = (),
+               translated: bool = False) -> list[Unit]:
+        """Same-language selection (``rag.select``); ``translated``: an English question's terms are its
+        dictionary translation's, and the translation counts as already said (an answer must add to it)."""
         from rag.select import Selection
 
         units = [u for p in passages for u in passage_units(p)]
         query = heuristic_query(question, history)
         context = f"{query.carried} {query.context}".strip()  # what the conversation already said
-        chosen = Selection(question, units, self.terms(question, history), self.stats, context).choose(self.max_sentences)
-        return source_order(chosen, passages)
+        known = self.translator.translate(f"{question} {query.carried}").text() if translated else ""
+        selection = Selection(question, units, self.terms(question, history, translated), self.stats, context,
+                              self._terms_of(translated), known)
+        return source_order(selection.choose(self.max_sentences), passages)
 
     def draft(self, question: str, passages: Sequence[Passage], lang: Lang, history: Sequence[Turn] = ()) -> str:
         if self.cross_lingual(question, lang):
             chosen = source_order(self.select_by_similarity(question, passages), passages)
         else:
-            chosen = self.select(question, passages, history)
+            chosen = self.select(question, passages, history, self.translates(lang))
         if not chosen:
             return REFUSAL["en" if lang == "en" else "zh"]
         return "\n".join(with_marker(u.text, u.passage.n) for u in chosen)

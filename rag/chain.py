@@ -26,6 +26,16 @@ AS_ASKED_WEIGHT = 0.5  # weight of the question-as-asked ranking fused with a fo
 EMPTY_QUESTION = "请输入一个问题。Please type a question."
 CROSS_LINGUAL_LEAD = "No Chinese passage could be matched to this English question in lexical-only mode."
 ZH_QUOTE_NOTICE = "The documents are in Chinese; these sentences are quoted from them:"
+DICTIONARY_NOTICE = ("English question matched to the Chinese text through a dictionary (CC-CEDICT); "
+                     "quotes are in Chinese.")
+
+
+def _dictionary_matched(components: Components, lang: Lang) -> bool:
+    """An English question over a Chinese index in lexical-only mode: retrieval and answer went through the
+    bilingual dictionary (``rag.translate``)."""
+    t = components.translator
+    return (lang == "en" and components.mode == "lexical" and components.stats.lang != "en" and t is not None
+            and t.available)
 
 
 def reply_language(question: str, lang: Lang) -> str:
@@ -123,7 +133,9 @@ def _run(question: str, components: Components, history: Sequence[Turn], k: int 
         yield run.refusal("The index is empty — run `citeqa ingest` first.")
         return
     verdict = evidence.judge(query, run.retrieved, components.stats, run.lang, components.mode,
-                             components.reliability)
+                             components.reliability, components.translator)
+    if _dictionary_matched(components, run.lang) and verdict.reason != evidence.CROSS_LINGUAL:
+        run.notices.append(DICTIONARY_NOTICE)
     if not verdict.answerable:
         yield run.refusal(verdict.reason)
         return
@@ -152,11 +164,21 @@ def _run(question: str, components: Components, history: Sequence[Turn], k: int 
 def retrieve(components: Components, query: Query, k: int, lang: Lang) -> list[Passage]:
     """The passages for ``query``: for a follow-up made standalone, the rankings of the standalone query and
     of the question as asked fused (``AS_ASKED_WEIGHT``): the carried terms find the topic, the question's
-    own words what it asks now."""
+    own words what it asks now. Chinese queries also carry the short forms the documents define for the
+    full names they hold (``rag.alias``: "联合国环境大会第六届会议" → "UNEA-6", found in name captions), and the ranking of the
+    query with those full forms abbreviated is fused in."""
+    from rag.alias import abbreviate, expand
     from rag.fusion import rrf
     from rag.retrieve import number
 
-    first = components.retriever.retrieve(query.text, k, lang)
+    text = expand(query.text, components.stats) if lang != "en" else query.text
+    first = components.retriever.retrieve(text, k, lang)
+    short = abbreviate(query.text, components.stats) if lang != "en" else ""
+    if short:
+        extra = components.retriever.retrieve(short, k, lang)
+        by_id = {p.chunk.id: p for p in extra + first}
+        fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in extra]], [1.0, 1.0], components.settings.rrf_k)
+        first = number([by_id[cid] for cid, _ in fused][:k])
     if query.text.strip() == query.question.strip():
         return first
     second = components.retriever.retrieve(query.question, k, lang)

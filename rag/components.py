@@ -30,6 +30,7 @@ class Components:
     reranker: Any = None
     version: str | None = None  # store version the lexical index and stats were built for
     reliability: Any = None  # rag.reliability.Reliability of the dense model on this index (None: no dense)
+    translator: Any = None  # rag.translate.Translator: English questions over the text, by dictionary
 
     @property
     def mode(self) -> str:
@@ -49,6 +50,16 @@ def _reliability(settings: Settings, store: Any, dense: Any) -> Any:
     from rag.reliability import load_reliability
 
     return load_reliability(store, dense, probe_cache(settings)) if dense is not None else None
+
+
+def dictionary_cache(settings: Settings) -> Path:
+    return Path(settings.index_dir) / "dictionary"
+
+
+def _translator(settings: Settings, stats: TermStats) -> Any:
+    from rag.translate import load_translator
+
+    return load_translator(stats, dictionary_cache(settings))
 
 
 def _notice(reliability: Any) -> str:
@@ -93,10 +104,11 @@ def build_components(settings: Settings, store: Any = None) -> Components:
     if _notice(reliability):
         notices.append(_notice(reliability))
     stats = TermStats.from_texts(c.text for c in lexical.chunks)
-    extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, dense)
+    retriever.translator = translator = _translator(settings, stats)
+    extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, dense, translator)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
-                      rerank.reranker, store.version(), reliability)
+                      rerank.reranker, store.version(), reliability, translator)
 
 
 def refresh(components: Components) -> bool:
@@ -115,7 +127,8 @@ def refresh(components: Components) -> bool:
     c.notices = [n for n in c.notices if n != old] + ([_notice(c.reliability)] if _notice(c.reliability) else [])
     c.retriever = retriever
     c.stats = TermStats.from_texts(ch.text for ch in c.lexical.chunks)
-    extractive = ExtractiveAnswerer(c.stats, c.settings.max_answer_sentences, c.retriever.embedder)
+    retriever.translator = c.translator = _translator(c.settings, c.stats)
+    extractive = ExtractiveAnswerer(c.stats, c.settings.max_answer_sentences, c.retriever.embedder, c.translator)
     if c.answerer is c.extractive:
         c.answerer = extractive
     c.extractive = extractive

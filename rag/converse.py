@@ -17,8 +17,8 @@ keeps the original question.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.terms import Term, TermStats, question_terms
@@ -93,13 +93,15 @@ def heuristic_query(question: str, history: Sequence[Turn], stats: TermStats | N
     return Query(question, " ".join(x for x in (question, prev, extra) if x), carried=prev, context=answer)
 
 
-def carried_terms(question: str, history: Sequence[Turn], stats: TermStats) -> list[Term]:
+def carried_terms(question: str, history: Sequence[Turn], stats: TermStats,
+                  terms_of: Callable[[str, TermStats], list[Term]] | None = None) -> list[Term]:
     """For a follow-up: the earlier question's key terms at ``CARRIED_WEIGHT`` and its answer's rarest
-    terms at ``ANSWER_WEIGHT``; else []."""
+    terms at ``ANSWER_WEIGHT``; else []. ``terms_of``: how a question's terms are read (default
+    ``question_terms``; an English question's are its translation's)."""
     query = heuristic_query(question, history)
     if not query.carried:
         return []
-    carried = [Term(t.text, t.weight * CARRIED_WEIGHT, t.absent) for t in question_terms(query.carried, stats)]
+    carried = [replace(t, weight=t.weight * CARRIED_WEIGHT) for t in (terms_of or question_terms)(query.carried, stats)]
     have = {t.text for t in carried}
     from_answer = answer_terms(previous_answer(history), stats, f"{question} {query.carried}")
     return carried + [Term(t.text, t.weight * ANSWER_WEIGHT) for t in from_answer if t.text not in have]

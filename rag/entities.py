@@ -45,6 +45,7 @@ _TITLE = re.compile(r"《[^》]*》")
 _QUOTED = re.compile(r"[“「《\"]([^”」》\"]{1,30})[”」》\"]")
 _GENERIC = frozenset("政府 各国政府 国家政府 机构 组织 部门 公司 银行 基金 中心 小组 网络 联盟 伙伴关系 秘书处 委员会 社区 地区 "
                      "国家 城市 海洋 山区 农村 城镇 湖泊 河流 流域 港口 岛屿 陆地 内陆 沿海 区域 社会".split())
+GENERIC = _GENERIC  # words too generic to be a name (an answer)
 
 
 def _mask(text: str) -> str:
@@ -152,15 +153,22 @@ def agents(text: str, with_roles: bool = False) -> set[str]:
     return persons(text) | organisations(text) | countries(text) | (roles(text) if with_roles else set())
 
 
+def _generic_rest(rest: str) -> bool:
+    """What follows a given name in a longer one only makes it that name's body ("政府", "国", "秘书处")."""
+    return len(rest) <= 1 or rest in _GENERIC or bool(_GENERIC_HEAD.fullmatch(rest)) or bool(_ROLE.fullmatch(rest))
+
+
 def new_names(names: set[str], question: str) -> set[str]:
-    """The names not already in the question. A name counts as given when the question holds it, or a
-    name the question holds starts it or is started by it ("菲律宾" gives "菲律宾政府" and the reverse)."""
+    """The names not already in the question. A name counts as given when the question holds it, when it
+    starts a name the question holds ("菲律宾政府" gives "菲律宾"), or when a name the question holds starts it
+    and the rest is generic ("菲律宾" gives "菲律宾政府", not "环境署金融倡议": a body of its own)."""
     q = re.sub(r"\s+", "", question).lower()
     given = {g.lower() for g in places(question) | agents(question)}
     out = set()
     for name in names:
         low = name.lower()
-        if low in q or any(len(g) >= 2 and (low.startswith(g) or g.startswith(low)) for g in given):
+        if low in q or any(len(g) >= 2 and (g.startswith(low) or (low.startswith(g) and _generic_rest(low[len(g):])))
+                           for g in given):
             continue
         out.add(name)
     return out

@@ -6,7 +6,11 @@ a new "75 名联络人", "哪个城市" a city the question does not name, "谁�
 key terms (``rag.terms``: IDF-weighted words, numbers, names, partial credit for paraphrases): coverage
 ≥ ``MIN_TYPED`` for a part asking for such a checkable kind (the offered answer is evidence too), else
 ≥ ``MIN_COVERAGE``. On-topic questions whose answer is absent usually fail the first test. Links are
-removed from passages first (a URL matches English words).
+removed from passages first (a URL matches English words); a passage is read with its document's title
+("2020年…的报告" names the 2020 annual report); short forms the documents define are glossed
+with their full forms (``rag.alias``: a "UNEA-6主席" caption covers "联合国环境大会第六届会议"); the words of
+a name the question gives get no credit from a passage that lacks that name (``rag.names``: "环境基金" is
+not covered by "全球环境基金").
 
 Calibration (lexical-only, shipped corpus; the Chinese questions of dev + extra and four hand-written
 probe sets: 159 answerable, many paraphrased; 101 on-topic unanswerable): every answerable question's
@@ -14,7 +18,8 @@ coverage ÷ its threshold is ≥ 1.1 (median 2.2); 60 of the unanswerable ones a
 the extractive answerer's sentence-level checks (``rag.select``), 8 are answered.
 
 Cross-language questions (English over Chinese passages): keywords cannot match. In lexical-only mode
-they are refused with the reason (the embedding model is needed); in hybrid mode too when the dense
+they are judged on their dictionary translation (``translated``, ``rag.translate``), and refused with the
+reason (the embedding model is needed) when the dictionary renders too little of them; in hybrid mode refused when the dense
 model cannot read Chinese (its self-retrieval rate, ``rag.reliability``, scales its Chinese weight to 0:
 it would only match English-looking link chunks); else the best passage's dense similarity must be
 ≥ ``MIN_DENSE`` (a usual "same topic" cosine for multilingual bge-m3 / e5; not calibrated here: no such
@@ -28,8 +33,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rag.alias import gloss
 from rag.converse import Query
 from rag.lang import detect_language
+from rag.names import blind
 from rag.numbers import number_values
 from rag.qtype import expected_slot
 from rag.supply import offers
@@ -40,6 +47,9 @@ TOP = 5
 MIN_COVERAGE = 0.5
 MIN_TYPED = 0.4
 MIN_DENSE = 0.45
+MIN_SHARE = 0.5  # share of an English question's concepts the dictionary must render (rag.translate)
+MIN_FOUND = 2  # ...and at least this many of them
+MIN_SUPPORT_EN = 1.0
 CROSS_LINGUAL = "Cross-lingual search needs the embedding model; see README (CITEQA_EMBED_MODEL)."
 _LATIN_NAME = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
@@ -57,26 +67,30 @@ def best_coverage(question: str, passages: Sequence[Passage], stats: TermStats, 
     return max((cov for _, cov in _part_coverages(question, passages, stats, typed)), default=0.0)
 
 
-def support(question: str, passages: Sequence[Passage], stats: TermStats) -> float:
+def support(question: str, passages: Sequence[Passage], stats: TermStats, translator: Any = None) -> float:
     """Max over the question's parts of typed coverage ÷ the coverage that part needs (≥ 1: answerable):
-    ``MIN_TYPED`` when the part asks for a checkable kind of answer the passage offers, else ``MIN_COVERAGE``."""
+    ``MIN_TYPED`` when the part asks for a checkable kind of answer the passage offers, else ``MIN_COVERAGE``.
+    ``translator``: the question is English, its terms are its dictionary translation's (``rag.translate``)."""
     return max((cov / (MIN_TYPED if slot_typed else MIN_COVERAGE)
-                for slot_typed, cov in _part_coverages(question, passages, stats, True)), default=0.0)
+                for slot_typed, cov in _part_coverages(question, passages, stats, True, translator)), default=0.0)
 
 
 def _part_coverages(question: str, passages: Sequence[Passage], stats: TermStats,
-                    typed: bool) -> list[tuple[bool, float]]:
-    texts = [(strip_urls(p.chunk.text), norm(strip_urls(p.chunk.text))) for p in passages[:TOP]]
+                    typed: bool, translator: Any = None) -> list[tuple[bool, float]]:
+    texts = [(strip_urls(p.chunk.text), norm(gloss(f"{p.chunk.title} {strip_urls(p.chunk.text)}", stats)))
+             for p in passages[:TOP]]
     out = []
     for part in sub_questions(question):
-        terms = question_terms(part, stats)
+        terms = translator.terms(part) if translator is not None else question_terms(part, stats)
+        known = translator.translate(part).text() if translator is not None else ""  # not new in an answer
         slot = expected_slot(part)
         if not terms:
             continue
         best = 0.0
         for raw, text in texts:
-            if not typed or offers(slot, part, raw, stats):
-                best = max(best, coverage(terms, text, normalised=True))
+            if not typed or offers(slot, part, raw, stats, known):
+                have = terms if translator is not None else blind(terms, part, text, stats)
+                best = max(best, coverage(have, text, normalised=True))
         out.append((typed and slot.typed, best))
     return out
 
@@ -93,9 +107,10 @@ def _numbers_missing(question: str, passages: Sequence[Passage]) -> bool:
 
 
 def judge(query: Query, passages: Sequence[Passage], stats: TermStats, lang: str, mode: str,
-          reliability: Any = None) -> Verdict:
+          reliability: Any = None, translator: Any = None) -> Verdict:
     """Can ``passages`` answer the question? ``reliability`` (``rag.reliability.Reliability``): how well the
-    dense model reads the corpus's languages (None: not measured)."""
+    dense model reads the corpus's languages (None: not measured); ``translator``
+    (``rag.translate.Translator``): English questions in lexical-only mode are judged through it."""
     if not passages:
         return Verdict(False, CROSS_LINGUAL if lang == "en" and mode == "lexical" else "")
     cross = lang == "en" and stats.lang != "en"
@@ -104,7 +119,7 @@ def judge(query: Query, passages: Sequence[Passage], stats: TermStats, lang: str
         cross = False  # English passages in a mostly Chinese index answer it as they are
     if cross:
         if mode == "lexical":
-            return Verdict(False, CROSS_LINGUAL)
+            return translated(query, passages, stats, translator)
         unreadable = _unreadable(reliability)
         if unreadable:
             return Verdict(False, unreadable)
@@ -118,6 +133,22 @@ def judge(query: Query, passages: Sequence[Passage], stats: TermStats, lang: str
     if query.carried:
         ratio = max(ratio, support(query.text, passages, stats))
     return Verdict(ratio >= 1.0, "", ratio * MIN_COVERAGE)
+
+
+def translated(query: Query, passages: Sequence[Passage], stats: TermStats, translator: Any) -> Verdict:
+    """An English question over Chinese passages, lexical-only: refused with ``CROSS_LINGUAL`` when the
+    dictionary renders less than ``MIN_SHARE`` of its concepts (or none); else judged like a Chinese
+    question on its translated terms — support ≥ ``MIN_SUPPORT_EN`` (stricter than 1: a dictionary's
+    renderings of common words match more loosely than a question's own words)."""
+    if translator is None or not translator.available:
+        return Verdict(False, CROSS_LINGUAL)
+    tr = translator.translate(query.text if query.carried else query.question)
+    if len(tr.found) < MIN_FOUND or tr.share() < MIN_SHARE:
+        return Verdict(False, CROSS_LINGUAL)
+    ratio = support(query.question, passages, stats, translator)
+    if query.carried:
+        ratio = max(ratio, support(query.text, passages, stats, translator))
+    return Verdict(ratio >= MIN_SUPPORT_EN, "", ratio * MIN_COVERAGE)
 
 
 def _english_text(text: str) -> bool:

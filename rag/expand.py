@@ -24,7 +24,7 @@ from typing import Any
 from rag.answer import Unit
 from rag.qtype import asks_why
 from rag.supply import gives_reason, novelty
-from rag.terms import coverage, question_terms
+from rag.terms import coverage
 
 FOLLOW = 0.35
 WHY_FOLLOW = 0.2
@@ -56,7 +56,7 @@ def neighbours(sel: Any, chosen: list[Unit]) -> list[Unit]:
             extra.append(units[i - 1])
             if i > 1 and units[i - 2].passage is u.passage and _CONNECTIVE.match(units[i - 1].text):
                 extra.append(units[i - 2])  # "这些传感器…" before it leans on the sentence before that
-    terms = question_terms(sel.q, sel.stats)
+    terms = sel.terms_of(sel.q)
     why = asks_why(sel.q)
     given = sel.given
     for u in chosen:

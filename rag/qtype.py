@@ -33,8 +33,8 @@ _ASK_MONEY = re.compile(r"多少[\u4e00-\u9fff]{0,4}?(?:资金|钱|经费|金额
                         r"(?:资金|经费|金额|投资|预算|费用|罚款|赔偿|出资|耗资|花了?)[^，。？?]{0,6}多少|"
                         r"how much (?:money|funding)", re.IGNORECASE)
 _ASK_FUNDER = re.compile(r"(?:谁|哪[个些家位国]?(?:个)?(?:国家|国|机构|组织|政府|方|单位|捐助方)?(?:的政府)?)[^，。？?]{0,4}"
-                         r"(?:出资|资助|供资|捐|赞助|出的钱|出钱|买单)|(?:资金|经费|钱|款项|资助)[^，。？?]{0,6}"
-                         r"(?:谁|哪[个些家国]|来自|来源)|出资方|资助方|出资者|资助者|捐助方|who (?:funded|paid|financed)",
+                         r"(?:出资|资助|供资|捐|赞助|出的钱|出钱|买单)|(?:资金|经费|钱|款项)[^，。？?]{0,6}"
+                         r"(?:谁|哪[个些家国]|来自|来源)|资助[^，。？?]{0,4}(?:来自|来源|方是|者是)|出资方|资助方|出资者|资助者|捐助方|who (?:funded|paid|financed)",
                          re.IGNORECASE)
 _ASK_TIME = re.compile(r"何时|什么时候|什么时间|哪一年|哪年|哪个月|哪一天|哪天|几月|几号|日期|\bwhen\b|what year|which year",
                        re.IGNORECASE)
@@ -46,9 +46,12 @@ _ASK_PLACE = re.compile(r"哪里|哪儿|在哪(?![个些场次一种类项届年
                         r"哪座|什么地方|\bwhere\b|which city",
                         re.IGNORECASE)
 _ASK_NAME = re.compile(r"叫什么|名字|名称|称号|题为什么|命名为|what is (?:it|the \w+) called", re.IGNORECASE)
-_ASK_PERSON = re.compile(r"哪位|什么人|姓名|谁(?:担任|主持|领导|发起|说|表示|指出|谴责|获得|被评为)|是谁|"
+# "这个名字是怎么来的", "名称的由来": how a name came about is an open question, not a request for a name
+_NAME_ORIGIN = re.compile(r"(?:名字|名称|称号|命名|叫)[^，。？?]{0,8}?(?:怎么来|怎样来|如何来|由来|来历|从何|缘由|得名|来源)|"
+                          r"(?:为什么|为何|因何)[^，。？?]{0,8}?(?:叫|命名|得名)|因何得名|得名")
+_ASK_PERSON = re.compile(r"哪位|什么人|姓名|谁(?:担任|主持|领导|发起|说|表示|指出|谴责|获得|被评为)|是谁|^谁是|[，,]谁是|"
                          r"\bwho (?:is|was)\b", re.IGNORECASE)
-_ASK_ORG = re.compile(r"哪(?:个|家|些)?(?:机构|组织|单位|部门|公司|银行|大学|基金|合作伙伴|伙伴|实体)|什么机构|什么组织|which "
+_ASK_ORG = re.compile(r"哪(?:个|家|些|所|一个|一家)?(?:[\u4e00-\u9fff]{1,3}?)?(?:机构|组织|单位|部门|公司|银行|大学|基金|合作伙伴|伙伴|实体)|什么机构|什么组织|which "
                       r"(?:organi[sz]ation|agency|institution|body)", re.IGNORECASE)
 _ASK_AGENT = re.compile(r"谁|\bwho\b", re.IGNORECASE)
 _ASK_WHY = re.compile(r"为什么|为何|原因|理由|目的是|为了什么|出于什么|\bwhy\b|for what reason", re.IGNORECASE)
@@ -90,6 +93,8 @@ def expected_slot(question: str) -> Slot:
     for kind, pattern in checks:
         if pattern.search(question):
             kinds.append(kind)
+    if "name" in kinds and _NAME_ORIGIN.search(question):
+        kinds.remove("name")
     if "number" in kinds and ("money" in kinds or "percent" in kinds):
         kinds.remove("number")
     if "agent" in kinds and ({"funder", "person", "org"} & set(kinds)):
@@ -135,7 +140,12 @@ def counted_noun(question: str) -> str | None:
 
     words = pseg.lcut(question[m.end() :])
     head, flag = (words[0].word, words[0].flag) if words else ("", "")
-    return head if len(head) >= 2 and not flag.startswith(_NOT_NOUN) and re.match(r"[\u4e00-\u9fff]", head) else None
+    if not (len(head) >= 2 and not flag.startswith(_NOT_NOUN) and re.match(r"[\u4e00-\u9fff]", head)):
+        return None
+    if len(words) > 1 and len(words[1].word) >= 2 and re.match(r"[\u4e00-\u9fff]", words[1].word) and (
+            words[1].flag.startswith(("n", "vn")) or (len(words) == 2 or re.match(r"[？?，,。]", words[2].word))):
+        head += words[1].word  # "多少起甲烷泄漏": the counted thing is the compound, its head is its end
+    return head
 
 
 
@@ -148,6 +158,26 @@ def asks_why(question: str) -> bool:
 
 def asks_list(question: str) -> bool:
     return bool(_ASK_LIST.search(question))
+
+
+_WHO = re.compile(r"谁|哪(?:个|家|些|所|位|一个|一家)?(?:[\u4e00-\u9fff]{0,3}?)(?:机构|组织|单位|部门|大学|实体|人)|什么(?:机构|组织|人)")
+
+
+def agent_predicate(question: str) -> list[str]:
+    """The action a who/which-body question asks the doer of: the verbs (two or more characters) of its
+    clause after the interrogative ("…是由哪个机构召集的？" → ["召集"]), else those before it."""
+    m = _WHO.search(question)
+    if not m:
+        return []
+    import jieba.posseg as pseg
+
+    clause = re.split(r"[？?。；;！!，,]", question[m.end() :])[0]
+    before = re.split(r"[？?。；;！!，,]", question[: m.start()])[-1]
+    for span in (clause, before):
+        verbs = [w for w, f in pseg.lcut(span) if f.startswith("v") and len(w) >= 2 and w not in ("是由", "就是")]
+        if verbs:
+            return verbs
+    return []
 
 
 def time_predicate(question: str) -> list[str]:
@@ -193,11 +223,12 @@ def quantities(text: str, unit: str, noun: str | None = None) -> list[str]:
 def _noun_near(text: str, end: int, noun: str, strict: bool = False) -> bool:
     if not noun:
         return False
-    if noun[0] in text[end : end + 6]:
+    window = text[end : end + 6]
+    if noun[0] in window or (len(noun) >= 4 and noun[-2:] in window):  # "1066起泄漏事件" for "多少起甲烷泄漏"
         return True
     if strict:
         return False
     sentence = re.split(r"[。！？；]", text[end:])[0]
     start = max(text.rfind(c, 0, end) for c in "。！？；") + 1
-    return noun[:2] in text[start:end] + sentence
+    return noun[:2] in text[start:end] + sentence or (len(noun) >= 4 and noun[-2:] in text[start:end] + sentence)
 

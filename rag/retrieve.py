@@ -7,6 +7,8 @@ question language: an English question over Chinese text gets little from keywor
 (``lexical_weight_en``) and relies on the multilingual embedding. The dense weight is scaled by how well the
 model retrieves the corpus's own text in that language (``rag.reliability``): a model that cannot read
 Chinese leaves Chinese questions to BM25 (dense scores are still recorded in ``Passage.scores``).
+With a ``translator`` (``rag.translate``), the lexical side of an English question searches the Chinese
+renderings of its words (``LexicalIndex.search_groups``) instead of its English words.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def number(passages: list[Passage]) -> list[Passage]:
 
 class HybridRetriever(Retriever):
     def __init__(self, store: Any, lexical: Any, embedder: Any, settings: Settings, reranker: Any = None,
-                 reliability: Any = None) -> None:
+                 reliability: Any = None, translator: Any = None) -> None:
+        self.translator = translator  # rag.translate.Translator | None: English questions' lexical side
         self.store = store
         self.reliability = reliability  # rag.reliability.Reliability | None (None: weights as configured)
         self.lexical = lexical
@@ -56,7 +59,11 @@ class HybridRetriever(Retriever):
 
     def retrieve(self, query: str, k: int, lang: str) -> list[Passage]:
         n = max(self.settings.candidates, k)
-        lexical = self.lexical.search(query, n)
+        translation = self.translator.translate(query) if self.translator is not None and lang == "en" else None
+        if translation is not None and translation.found:  # English over Chinese text: the dictionary's terms
+            lexical = self.lexical.search_groups(self.translator.query(query), n)
+        else:
+            lexical = self.lexical.search(query, n)
         dense = self.store.dense_search(self.embedder.embed_query(query), n) if self.embedder is not None else []
         w_lex, w_dense = self.weights(lang)
         use_dense = self.embedder is not None and w_dense > 0  # at weight 0 its scores are kept, not fused

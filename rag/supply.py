@@ -11,8 +11,10 @@ question's own facts: Q "约旦那个耗资6000万美元…的项目，资金是
   month, day, 去年/今年…) near the asked event; a place (of the asked category: "哪个岛屿" needs a name
   with 岛; not one inside a body's name: "阿伦达尔中心"; "在线" is where an online meeting is), city, country (two or more for "哪些国家"),
   person, quoted (“…”, 《…》) or organisation name (``rag.entities``); for a funder also funding words
-  (资助/出资/供资/资金/捐/…). Names found in more than ``COMMON`` of the indexed chunks (and more than
-  ``MIN_COMMON_DF``: "环境署", "联合国") are the corpus's subject, never an answer. List and open
+  (资助/出资/供资/资金/捐/…); "哪所大学", "哪家银行" need a name with that head. Names found in more than
+  ``COMMON`` of the indexed chunks (and more than ``MIN_COMMON_DF``: "环境署", "联合国") are the corpus's
+  subject, never an answer — except as the doer of the very action asked about (``by_agent``: "由环境署召集的…"
+  answers "…是由哪个机构召集的？"). List and open
   questions always pass.
 - ``gives_reason(text)``: a causal or purpose pattern (因为/由于/从而/导致/为了/旨在/以便/"，以保护…").
 - ``novelty(question, text, stats)``: the IDF weight of the nouns, names and numbers of ``text`` (jieba
@@ -31,7 +33,7 @@ from collections.abc import Callable
 
 from rag import entities
 from rag.numbers import number_values
-from rag.qtype import Slot, quantities, time_predicate
+from rag.qtype import Slot, agent_predicate, quantities, time_predicate
 from rag.terms import QUESTION_WORDS, TermStats, norm
 
 COMMON = 0.1  # share of chunks above which a word or name is the corpus's subject, not an answer
@@ -48,6 +50,7 @@ _REASON = re.compile(r"因为|由于|因此|因而|所以|从而|导致|引发|�
                      r"能够|不仅|[，,]以[\u4e00-\u9fff]{2}")
 _VENUE = re.compile(r"在线|线上|网上|以视频")  # "第二次会议于…在线举行" answers "在哪里举行"
 _ANY_PLACE = frozenset("地方 地区 区域 地点 位置 国家 城市 场所".split())
+_ANY_BODY = frozenset("机构 组织 单位 部门 实体 伙伴 合作伙伴 方 研究".split())
 _CONTENT = ("n", "vn", "eng", "j", "nz")  # jieba tags of nouns, names, verbal nouns, Latin words, abbreviations
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -125,13 +128,30 @@ def _offers_kind(kind: str, slot: Slot, question: str, text: str, stats: TermSta
     names = _names(kind, text)
     common = _common(stats)
     new = {n for n in entities.new_names(names, known) if not common(n)}
+    if not new and kind in ("org", "agent", "person", "funder"):
+        new = by_agent(question, text, known, names)
     if kind == "place" and slot.category and slot.category not in _ANY_PLACE:
         new = {n for n in new if slot.category[0] in n}  # "哪个岛屿" is answered by an island ("…岛")
+    if kind == "org" and slot.category and slot.category not in _ANY_BODY:
+        new = {n for n in new if slot.category in n}  # "哪所大学" is answered by a university ("…大学")
     if kind == "country":
         return len(new) >= (2 if slot.plural else 1)
     if kind == "funder":
         return bool(new) and bool(_FUNDING.search(text))
     return bool(new)
+
+
+def by_agent(question: str, text: str, known: str, names: set[str] = frozenset()) -> set[str]:  # type: ignore[assignment]
+    """Who does the action the question asks the doer of, by the sentence's own wording: "由环境署金融倡议召集的"
+    answers "…是由哪个部门召集的？" — even when the doer is the corpus's subject ("由环境署召集的") — as long as
+    the question does not already name it."""
+    q = norm(known)
+    found: set[str] = set()
+    for verb in agent_predicate(question):
+        v = re.escape(verb)
+        found |= {m.group(1) for m in re.finditer(rf"由([^，。；：、“”《》()（）\s]{{2,12}}?)(?:共同|联合|一起|牵头|负责)?{v}", text)}
+        found |= {n for n in names if re.search(rf"{re.escape(n)}[^，。；：]{{0,4}}?{v}", text)}
+    return {f for f in found if norm(f) not in q and f not in entities.GENERIC}
 
 
 def _names(kind: str, text: str) -> set[str]:

@@ -29,7 +29,7 @@ from rag.lexical import STOP_WORDS, normalise
 QUESTION_WORDS = frozenset(
     "一共 总共 共有 分别 具体 主要 请问 根据 提到 提及 指出 描述 介绍 说明 显示 认为 估计 年报 报告 文件 文档 "
     "有关 相关 情况 方面 内容 主题 围绕 作用 哪些方面 取得 分别是 各自 都 又 还 呢 比例 比重 百分比 数量 数目 规模 金额 "
-    "时间 日期 地点 原因 理由 名字 名称 叫 称号 人数 "
+    "时间 时候 日期 地点 原因 理由 名字 名称 叫 称号 人数 还有 "
     "what which who whom when where why how many much does did do is are was were the a an of in on to for by "
     "and with from as that this these those according report reports mentioned say says".split()
 )
@@ -54,6 +54,7 @@ class Term:
     text: str  # in matching form
     weight: float
     absent: bool = False  # found in no indexed chunk
+    alts: tuple[str, ...] = ()  # other renderings that count as the term (an English word's translations)
 
 
 @dataclass
@@ -149,7 +150,17 @@ def coverage(terms: Sequence[Term], text: str, *, normalised: bool = False) -> f
     if total <= 0:
         return 0.0
     text_norm = text if normalised else norm(text)
-    return sum(t.weight * credit(t.text, text_norm, t.absent) for t in terms) / total
+    return sum(t.weight * term_credit(t, text_norm) for t in terms) / total
+
+
+def term_credit(term: Term, text_norm: str) -> float:
+    """``credit`` of the term or, when it has alternatives (translations), of the best of them."""
+    best = credit(term.text, text_norm, term.absent)
+    for alt in term.alts:
+        if best >= 1.0:
+            break
+        best = max(best, credit(alt, text_norm, term.absent))
+    return best
 
 
 _SPLIT = re.compile(r"(?<=[？?；;。])\s*|(?<=[，,])\s*(?=(?:又|还|以及|并且|同时|and (?:what|how|which|who|when|where|why)))")

@@ -160,3 +160,39 @@ def test_paraphrased_terms_get_partial_credit_and_the_asked_category_counts_half
     assert coverage([Term("剖析", 1.0, absent=True)], "阐明了根本原因") == 0.0
     terms = {t.text: t.weight for t in question_terms("环境署和哪个机构联合发布了报告？", STATS)}
     assert terms["机构"] == pytest.approx(0.5 * STATS.idf("机构"))
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("这份报告是和哪家研究机构合作完成的？", ("org",)),  # words between 哪家 and 机构
+    ("这个平台是哪所大学开发的？", ("org",)),
+    ("谁是这次大会的主席？", ("person",)),
+    ("《水俣公约》这个名字是怎么来的？", ()),  # how a name came about is open, not a request for a name
+    ("观测站一共通报了多少起甲烷泄漏？", ("number",)),
+    ("这个基金资助了哪些项目？", ("list",)),  # what the fund paid for, not who paid
+])
+def test_paraphrased_slot_wordings_are_read(question, kinds):
+    assert expected_slot(question).kinds == kinds
+
+
+def test_a_count_of_a_compound_noun_is_found_by_its_head():
+    slot = expected_slot("观测站一共通报了多少起甲烷泄漏？")
+    assert quantities("向企业和政府通报了1066起泄漏事件。", slot.unit, slot.noun) == ["1066起"]
+
+
+def test_the_doer_of_the_asked_action_answers_even_when_it_is_a_common_name():
+    q = "净零银行联盟是由环境署的哪个部门召集的？"
+    assert offers(expected_slot(q), q, "由环境署金融倡议召集的“净零银行联盟”已发展到超过140个成员。", STATS)
+    q2 = "气候与清洁空气联盟是由哪个机构召集的？"
+    assert offers(expected_slot(q2), q2, "由环境署召集的气候与清洁空气联盟为30多个国家提供技术支持。", STATS)
+    assert not offers(expected_slot(q2), q2, "气候与清洁空气联盟为30多个国家提供技术支持。", STATS)
+
+
+def test_a_longer_name_starting_with_a_given_one_is_new_unless_the_rest_is_generic():
+    assert new_names({"菲律宾政府"}, "菲律宾做了什么？") == set()
+    assert new_names({"环境署金融倡议"}, "环境署的哪个部门召集的？") == {"环境署金融倡议"}
+
+
+def test_a_university_question_needs_a_university():
+    q = "这份报告是和哪所大学合作完成的？"
+    assert not offers(expected_slot(q), q, "在荷兰政府和荷兰合作银行的支持下完成。", STATS)
+    assert offers(expected_slot(q), q, "该平台由日内瓦大学开发。", STATS)

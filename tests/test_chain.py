@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ingest.run import ingest_paths
-from rag.chain import ask, ask_stream
+from rag.chain import DICTIONARY_NOTICE, ask, ask_stream
 from rag.cite import REFUSAL
 from rag.components import build_components
 from rag.converse import heuristic_query, is_followup
@@ -67,12 +67,12 @@ def test_on_topic_question_whose_answer_is_absent_is_refused_with_passages_offer
     assert any("东非" in p.chunk.text for p in answer.passages)  # the closest passages, for checking
 
 
-def test_english_question_in_lexical_mode_is_refused_with_the_reason(corpus_components):
-    answer = ask("Where was the UN biodiversity COP16 held?", corpus_components)
+def test_english_question_the_dictionary_cannot_render_is_refused_with_the_reason(corpus_components):
+    answer = ask("What is quantum chromodynamics, blorf?", corpus_components)
     assert answer.refused and answer.language == "en"
     assert answer.answer.count(CROSS_LINGUAL) == 1 and CROSS_LINGUAL not in answer.mode["notice"]
     assert "lexical-only" in answer.mode["notice"]  # the notice keeps the embedder state
-    assert answer.retrieved  # what lexical search found is still reported
+    assert DICTIONARY_NOTICE not in answer.mode["notice"]
 
 
 def test_follow_up_carries_the_previous_question_into_retrieval(corpus_components):

@@ -134,11 +134,21 @@ def test_dev_set_chinese_questions_are_answered_from_the_real_corpus(corpus_comp
     assert sum(refused_answerable) / len(refused_answerable) <= 0.1
 
 
-def test_dev_set_english_questions_are_refused_with_the_reason_in_lexical_mode(corpus_components):
-    for item in _dev_items("en")[:6]:
+def test_dev_set_english_questions_in_lexical_mode_are_answered_through_the_dictionary_or_refused(corpus_components):
+    from rag.chain import DICTIONARY_NOTICE
+
+    recalls, refused_answerable = [], []
+    for item in _dev_items("en"):
         answer = ask(item["question"], corpus_components, history=item.get("history") or [])
-        assert answer.refused
-        assert "CITEQA_EMBED_MODEL" in answer.answer and "CITEQA_EMBED_MODEL" in answer.mode["notice"]
+        assert answer_problems(answer) == [] and answer.dropped == [], item["id"]  # verbatim Chinese, cited
+        assert DICTIONARY_NOTICE in answer.mode["notice"] and "CITEQA_EMBED_MODEL" in answer.mode["notice"]
+        if not item["answerable"]:
+            assert answer.refused, item["id"]
+            continue
+        refused_answerable.append(answer.refused)
+        recalls.append(sum(_fact_hit(answer.answer, f) for f in item["key_facts"]) / len(item["key_facts"]))
+    assert sum(recalls) / len(recalls) >= 0.5
+    assert sum(refused_answerable) / len(refused_answerable) <= 0.2
 
 
 def _own(*texts: str) -> list[Passage]:
@@ -202,3 +212,48 @@ def test_an_off_topic_sentence_naming_countries_does_not_answer_a_which_countrie
 
 def test_a_why_question_without_any_cause_in_the_passages_is_refused():
     assert _whale_answerer().draft("为什么蓝鲸航运联盟占全球集装箱运力的30%？", _own(*W_ALL), "zh") == REFUSAL["zh"]
+
+
+def _ask(components, question: str, history=()):  # type: ignore[no-untyped-def]
+    return ask(question, components, history=list(history))
+
+
+def test_a_name_caption_is_reached_through_the_short_form_the_documents_define(corpus_components):
+    a = _ask(corpus_components, "谁是联合国环境大会第六届会议的主席？")
+    assert not a.refused and "贝纳利" in a.answer
+
+
+def test_a_question_term_found_only_inside_a_longer_different_name_is_not_covered(corpus_components):
+    from rag.names import missing
+
+    stats = corpus_components.stats
+    q = "环境基金在2024年收到了多少捐款？"
+    assert missing(q, "在荷兰政府、荷兰合作银行和全球环境基金的9000万美元支持下", stats) == ["环境基金"]
+    assert missing(q, "2024年，94个会员国向环境基金捐款。", stats) == []
+    assert missing("环境署在印度支持了什么？", "环境署支持印度尼西亚启动了一个项目。", stats) == ["印度"]
+    assert missing("环境署在泰国做了什么？", "环境署协助泰国环境部建立了海洋避风港。", stats) == []
+
+
+def test_the_doer_of_the_asked_action_is_quoted_for_a_which_body_question(corpus_components):
+    a = _ask(corpus_components, "净零银行联盟是由环境署的哪个部门召集的？")
+    assert not a.refused and "金融倡议" in a.answer
+
+
+def test_a_count_with_a_measure_word_for_events_is_answered(corpus_components):
+    a = _ask(corpus_components, "国际甲烷排放观测站前九个月一共通报了多少起甲烷泄漏？")
+    assert not a.refused and "1066" in a.answer
+
+
+def test_an_origin_of_name_question_is_answered_not_refused(corpus_components):
+    a = _ask(corpus_components, "《水俣公约》这个名字是怎么来的？")
+    assert not a.refused and "命名" in a.answer
+
+
+def test_a_second_part_that_refers_back_takes_the_sentence_that_echoes_it(corpus_components):
+    a = _ask(corpus_components, "环境署在肯尼亚把空气污染传感器装在了哪里？还有哪个国家在效仿这种做法？")
+    assert not a.refused and "机场" in a.answer and "东帝汶" in a.answer
+
+
+def test_other_items_of_an_enumeration_do_not_supply_the_asked_countries(corpus_components):
+    a = _ask(corpus_components, "环境署培训的那115名青年企业家分别来自哪些国家？")
+    assert a.refused
