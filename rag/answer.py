@@ -163,15 +163,21 @@ class ExtractiveAnswerer(Answerer):
                translated: bool = False) -> list[Unit]:
         """Same-language selection (``rag.select``); ``translated``: an English question's terms are its
         dictionary translation's, and the translation counts as already said (an answer must add to it)."""
+        from rag.anchor_en import anchored
+        from rag.qtype_en import slot_reader
         from rag.select import Selection
 
         units = [u for p in passages for u in passage_units(p)]
         query = heuristic_query(question, history)
         context = f"{query.carried} {query.context}".strip()  # what the conversation already said
         known = self.translator.translate(f"{question} {query.carried}").text() if translated else ""
+        slot_of = slot_reader(self.translator) if translated else None  # English wording: rag.qtype_en
         selection = Selection(question, units, self.terms(question, history, translated), self.stats, context,
-                              self._terms_of(translated), known)
-        return source_order(selection.choose(self.max_sentences), passages)
+                              self._terms_of(translated), known, slot_of)
+        chosen = selection.choose(self.max_sentences)
+        if translated and not query.carried and not anchored(question, chosen, self.translator, self.stats):
+            return []  # the quoted passages lack what the English question names (rag.anchor_en)
+        return source_order(chosen, passages)
 
     def draft(self, question: str, passages: Sequence[Passage], lang: Lang, history: Sequence[Turn] = ()) -> str:
         if self.cross_lingual(question, lang):

@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from rag import evidence
 from rag.answer import Answerer
@@ -18,6 +19,7 @@ from rag.cite import REFUSAL, Enforced, Support, enforce, render
 from rag.components import Components, refresh
 from rag.converse import Query, as_turns, standalone_query
 from rag.lang import detect_language
+from rag.ordinal import resolve_last
 from rag.types import Answer, Lang, Passage, Turn
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class _Run:
         self.t0 = time.perf_counter()
         self.c = components
         self.question = question
+        self.asked = question  # what is answered: "最后一次会议" made "第五次会议" (rag.ordinal)
         self.history = history
         self.lang: Lang = detect_language(question)
         self.rl = reply_language(question, self.lang)
@@ -90,7 +93,7 @@ def _draft(run: _Run, answerer: Answerer, stream: bool) -> Iterator[str]:
     from rag.llm import LLMError
 
     c = run.c
-    q = run.question
+    q = run.asked
     try:
         if stream:
             yield from answerer.stream(q, run.retrieved, run.lang, run.history)
@@ -132,6 +135,9 @@ def _run(question: str, components: Components, history: Sequence[Turn], k: int 
     if not run.retrieved and components.store.version() is None:
         yield run.refusal("The index is empty — run `citeqa ingest` first.")
         return
+    if run.lang != "en":
+        run.asked = resolve_last(text, run.retrieved)
+        query = replace(query, question=run.asked)
     verdict = evidence.judge(query, run.retrieved, components.stats, run.lang, components.mode,
                              components.reliability, components.translator)
     if _dictionary_matched(components, run.lang) and verdict.reason != evidence.CROSS_LINGUAL:
@@ -194,7 +200,7 @@ def _retry(run: _Run, answerer: Answerer, draft: str, first: Enforced, support: 
 
     problems = first.dropped or [draft.strip()[:300]]
     try:
-        redraft = answerer.retry(run.question, run.retrieved, run.lang, run.history, draft, problems)
+        redraft = answerer.retry(run.asked, run.retrieved, run.lang, run.history, draft, problems)
     except LLMError as exc:
         run.notices.append(str(exc))
         return first

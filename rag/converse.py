@@ -2,7 +2,8 @@
 
 With an LLM answerer the question is rewritten by the model from the history (``rewrite_*.txt``).
 Otherwise a heuristic: a question is a follow-up when there is an earlier user question and it has a
-pronoun or demonstrative (它, 这些, 该, 其, 那, it, they, this, …) or is short (< 12 Chinese characters /
+pronoun or demonstrative (它, 这些, 该, 其, 那, it, they, this, …), points inside what was just said
+("里面…", "当中…", "举两个例子") or adds to it ("…那边呢？", "还有…", "此外…"), or is short (< 12 Chinese characters /
 < 6 English words). Its retrieval query is then the question, the earlier user question (and the one
 before it, when that was a follow-up too) and the
 ``ANSWER_TERMS`` rarest key terms of the assistant's last answer ("这个平台…" names the platform that
@@ -24,7 +25,8 @@ from typing import Any
 from rag.terms import Term, TermStats, question_terms
 from rag.types import Turn
 
-_ZH_REFERENCE = re.compile(r"它|它们|他们|她们|其|该|此|这|那|上述|前者|后者|对方|同一|当时|当地")
+_ZH_REFERENCE = re.compile(r"它|它们|他们|她们|其|该|此|这|那|上述|前者|后者|对方|同一|当时|当地|"
+                           r"里面|里头|当中|之中|呢[？?]?\s*$|还有|另外|此外|举.{0,2}例|例子")
 _EN_REFERENCE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|then|such)\b",
                            re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -32,6 +34,7 @@ _MARKERS = re.compile(r"[\[［【]\s*\^?\d+(?:\s*[,，、\-–]\s*\d+)*\s*[\]］
 CARRIED_WEIGHT = 0.5
 ANSWER_WEIGHT = 0.3
 ANSWER_TERMS = 6
+REPEATED = 0.9  # share of a sentence's character bigrams the conversation holds: it was already said
 
 
 @dataclass
@@ -91,6 +94,19 @@ def heuristic_query(question: str, history: Sequence[Turn], stats: TermStats | N
     answer = previous_answer(history)
     extra = " ".join(t.text for t in answer_terms(answer, stats, f"{question} {prev}"))
     return Query(question, " ".join(x for x in (question, prev, extra) if x), carried=prev, context=answer)
+
+
+def repeats(text: str, said: str) -> bool:
+    """``text`` (a passage sentence) was already said: ≥ ``REPEATED`` of its Chinese character bigrams are in
+    ``said`` (the earlier question and answer). A follow-up asking something new ("出口国那边呢？") is not
+    answered by quoting the last answer again."""
+    grams = bigrams(text)
+    return bool(said) and len(grams) >= 4 and len(grams & bigrams(said)) >= REPEATED * len(grams)
+
+
+def bigrams(text: str) -> set[str]:
+    runs = re.findall(r"[\u3400-\u9fff]+", text)
+    return {r[i : i + 2] for r in runs for i in range(len(r) - 1)}
 
 
 def carried_terms(question: str, history: Sequence[Turn], stats: TermStats,

@@ -39,6 +39,7 @@ from rag.lang import detect_language
 from rag.names import blind
 from rag.numbers import number_values
 from rag.qtype import expected_slot
+from rag.qtype_en import english_slot
 from rag.supply import offers
 from rag.terms import TermStats, coverage, norm, question_terms, strip_urls, sub_questions
 from rag.types import Passage
@@ -83,7 +84,7 @@ def _part_coverages(question: str, passages: Sequence[Passage], stats: TermStats
     for part in sub_questions(question):
         terms = translator.terms(part) if translator is not None else question_terms(part, stats)
         known = translator.translate(part).text() if translator is not None else ""  # not new in an answer
-        slot = expected_slot(part)
+        slot = expected_slot(part) if translator is None else english_slot(part, translator.render, translator.classifier)
         if not terms:
             continue
         best = 0.0

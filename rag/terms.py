@@ -29,7 +29,7 @@ from rag.lexical import STOP_WORDS, normalise
 QUESTION_WORDS = frozenset(
     "一共 总共 共有 分别 具体 主要 请问 根据 提到 提及 指出 描述 介绍 说明 显示 认为 估计 年报 报告 文件 文档 "
     "有关 相关 情况 方面 内容 主题 围绕 作用 哪些方面 取得 分别是 各自 都 又 还 呢 比例 比重 百分比 数量 数目 规模 金额 "
-    "时间 时候 日期 地点 原因 理由 名字 名称 叫 称号 人数 还有 "
+    "时间 时候 日期 地点 原因 理由 名字 名称 叫 称号 人数 还有 里面 里头 当中 例子 举例 举 那边 这边 "
     "what which who whom when where why how many much does did do is are was were the a an of in on to for by "
     "and with from as that this these those according report reports mentioned say says".split()
 )

@@ -96,6 +96,7 @@ class Translator:
         for t in stats.texts:
             self.latin |= set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", strip_urls(t)))
         self._memo: dict[str, Translation] = {}
+        self._classifier: dict[str, str] = {}
         self._lock = threading.Lock()
 
     @property
@@ -228,6 +229,26 @@ class Translator:
             if len(gloss.split()) <= PARTIAL_WORDS:
                 out += self.reverse.lookup(gloss)
         return out
+
+    def render(self, words: str) -> list[str]:
+        """The renderings found in the text of an English word or phrase, best first ([] when none)."""
+        parts = [w for w in words.lower().split() if w]
+        keys = _phrase_keys(parts) if len(parts) > 1 else lemmas(parts[0]) if parts else []
+        for key in keys:
+            alts = self._renderings(key, partial=False)
+            if alts:
+                return [a for a, _ in alts]
+        return []
+
+    def classifier(self, zh: str) -> str:
+        """The classifier the text counts ``zh`` with ("10个行动领域" → 个, "一头大象" → 头; the most frequent),
+        "" when the text never counts it."""
+        if zh not in self._classifier:
+            pattern = (r"(?:\d|[一二两三四五六七八九十百千万])\s*(?:多|余)?\s*([个项名位种家国条所类批起例只头])\s*"
+                       rf"[\u4e00-\u9fff]{{0,4}}?{re.escape(zh)}")
+            found = re.findall(pattern, self.blob)
+            self._classifier[zh] = max(set(found), key=found.count) if found else ""
+        return self._classifier[zh]
 
     def terms(self, question: str) -> list[Term]:
         """Key terms (``rag.terms.Term``) of an English (or mixed) question, in Chinese matching form."""
