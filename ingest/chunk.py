@@ -19,10 +19,6 @@ from rag.types import Chunk
 if TYPE_CHECKING:
     from ingest.load import Document
 
-# Bump when segmentation or chunking changes which chunks come out: indexes made before are then re-chunked
-# on the next ingest (ingest.run compares it). 2: titles of free-text layouts (ingest.titles, ingest.sections).
-CHUNKER_VERSION = "2"
-
 _SENTENCE = re.compile(r"[。！？!?…]+[”’」』）)】》\"']*|\.[”’\"')\]]*(?=\s)")
 _CLAUSE = re.compile(r"[；;]")
 _COMMA = re.compile(r"[，,、：:]")

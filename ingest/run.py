@@ -74,10 +74,27 @@ def file_sha256(path: Path) -> str:
 
 
 def chunking_signature(settings: Settings) -> str:
-    """What decides how documents are cut: when it changes, every document is read and chunked again."""
-    import ingest.chunk
+    """What decides how documents are cut: when it changes, every document is read and chunked again.
 
-    return f"size={settings.chunk_size};chunker={getattr(ingest.chunk, 'CHUNKER_VERSION', '1')}"
+    Besides the chunk size, this is a digest of the source of the modules that read, clean, segment and cut
+    documents, so an upgraded citeqa whose segmentation changed re-chunks an existing index on the next
+    ingest instead of serving chunks cut by the old code (a version constant someone must remember to bump
+    is not enough).
+    """
+    return f"size={settings.chunk_size};chunker={_chunker_digest()}"
+
+
+_CHUNKING_MODULES = ("load", "clean", "layout", "sections", "segment", "titles", "chunk")
+
+
+def _chunker_digest(package: Path | None = None) -> str:
+    """Digest of the reading/cleaning/cutting modules' source in `package` (default: this `ingest` package)."""
+    digest = hashlib.sha256()
+    here = package or Path(__file__).parent
+    for name in _CHUNKING_MODULES:
+        digest.update(name.encode())
+        digest.update((here / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def count_paragraphs(chunks: list[Chunk]) -> int:

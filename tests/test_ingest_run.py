@@ -210,6 +210,37 @@ def test_a_new_chunk_size_cuts_every_document_again(settings: Settings) -> None:
     assert not ingest(settings, store).changed
 
 
+def test_the_chunker_digest_follows_the_source_of_the_cutting_modules(tmp_path: Path) -> None:
+    import shutil
+
+    import ingest.run as run
+
+    package = tmp_path / "ingest"
+    shutil.copytree(Path(run.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = run._chunker_digest(package)
+    assert before == run._chunker_digest()
+    (package / "run.py").write_text("# not a cutting module\n", encoding="utf-8")
+    assert run._chunker_digest(package) == before
+    with (package / "segment.py").open("a", encoding="utf-8") as f:
+        f.write("\nPARAGRAPH_RULES_CHANGED = True\n")
+    assert run._chunker_digest(package) != before
+
+
+def test_an_index_cut_by_older_segmentation_code_is_chunked_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.run as run
+
+    store = ChunkStore.open(settings)
+    monkeypatch.setattr(run, "_chunker_digest", lambda package=None: "cut-by-an-older-citeqa")
+    old = ingest(settings, store)
+    monkeypatch.undo()
+    again = ingest(settings, store)
+    assert again.changed and again.version != old.version and again.redone == "chunk size or chunker changed"
+    assert again.updated == [] and again.chunks == old.chunks
+    assert not ingest(settings, store).changed
+
+
 def test_a_rerun_with_nothing_changed_loads_no_embedding_model(settings: Settings, tiny_model_path: Path) -> None:
     from rag.embed import LazyEmbedder
 
