@@ -59,12 +59,19 @@ def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
     return out
 
 
-def title_for(doc: str, meta: DocMeta | None, document: Document) -> str:
-    """The manifest's Chinese title, else the document's own title line, else the file name."""
+def manifest_title(meta: DocMeta | None) -> str | None:
+    """The manifest's Chinese title, else its English one; None when the manifest gives neither."""
     if meta is not None:
         for title in (meta.title_zh, meta.title_en):
             if title.strip():
                 return title.strip()
+    return None
+
+
+def title_for(doc: str, meta: DocMeta | None, document: Document) -> str:
+    """The manifest's Chinese title, else the document's own title line, else the file name."""
+    if (title := manifest_title(meta)) is not None:
+        return title
     found = first_title_line(document.raw)
     return found or doc
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ingest.chunk import chunk_document
 from ingest.load import LoadError, iter_corpus_files, load_document
-from ingest.manifest import load_manifest, title_for
+from ingest.manifest import load_manifest, manifest_title, title_for
 from rag.embed import Embedder, LazyEmbedder
 from rag.lexical import load_lexical
 from rag.settings import Settings
@@ -95,6 +95,13 @@ def _chunker_digest(package: Path | None = None) -> str:
         digest.update(name.encode())
         digest.update((here / f"{name}.py").read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _retitled(files: dict[str, Path], settings: Settings, store: ChunkStore) -> set[str]:
+    """Indexed files whose manifest title (corpus.toml) no longer matches the title their chunks carry."""
+    manifest = load_manifest(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+    stored = {d.doc: d.title for d in store.documents()}
+    return {n for n in files if n in stored and (t := manifest_title(manifest.get(n))) is not None and t != stored[n]}
 
 
 def count_paragraphs(chunks: list[Chunk]) -> int:
@@ -217,6 +224,9 @@ def _plan(paths: list[Path] | None, settings: Settings, store: ChunkStore, embed
     files = _collect(paths, settings, report.skipped)
     hashes = {name: file_sha256(path) for name, path in files.items()}
     indexed = store.doc_hashes()
+    retitled = _retitled(files, settings, store) if indexed else set()
+    # a retitled document counts as changed: its chunks carry the title
+    indexed = {n: ("retitled" if n in retitled else h) for n, h in indexed.items()}
     chunking = chunking_signature(settings)
     rechunk = version is not None and store.chunking() != chunking  # e.g. CITEQA_CHUNK_SIZE changed
     if isinstance(embedder, LazyEmbedder):

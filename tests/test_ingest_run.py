@@ -84,6 +84,22 @@ def test_a_changed_file_replaces_exactly_its_chunks(settings: Settings) -> None:
     assert store.doc_hashes()[DOCS[2]] != "" and report.version == store.version()
 
 
+def test_a_title_edited_in_the_manifest_reaches_that_documents_chunks_only(settings: Settings) -> None:
+    store = ChunkStore.open(settings)
+    ingest(settings, store)
+    before = by_doc(store)
+    manifest = settings.corpus_dir / "corpus.toml"
+    old = before[DOCS[0]][0].title
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, "氮管理进展（修订标题）"), encoding="utf-8")
+    report = ingest(settings, store)
+    after = by_doc(store)
+    assert report.changed and report.updated == [DOCS[0]] and report.added == []
+    assert {c.title for c in after[DOCS[0]]} == {"氮管理进展（修订标题）"}
+    assert [c.text for c in after[DOCS[0]]] == [c.text for c in before[DOCS[0]]]
+    assert all(after[d] == before[d] for d in DOCS[1:])
+    assert not ingest(settings, store).changed
+
+
 def test_a_removed_file_loses_its_chunks_but_extra_paths_do_not_remove_anything(
     settings: Settings, tmp_path: Path
 ) -> None:
