@@ -174,6 +174,7 @@ def retrieve(components: Components, query: Query, k: int, lang: Lang) -> list[P
     full names they hold (``rag.alias``: "联合国环境大会第六届会议" → "UNEA-6", found in name captions), and the ranking of the
     query with those full forms abbreviated is fused in."""
     from rag.alias import abbreviate, expand
+    from rag.docref import scoped, titles_of
     from rag.fusion import rrf
     from rag.retrieve import number
 
@@ -185,6 +186,9 @@ def retrieve(components: Components, query: Query, k: int, lang: Lang) -> list[P
         by_id = {p.chunk.id: p for p in extra + first}
         fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in extra]], [1.0, 1.0], components.settings.rrf_k)
         first = number([by_id[cid] for cid, _ in fused][:k])
+    if lang != "en":  # a part naming its source document ("2024年年报…") is also searched inside it (rag.docref)
+        first = scoped(lambda t: components.retriever.retrieve(t, components.settings.candidates, lang), query.text,
+                       first, titles_of(getattr(components.lexical, "chunks", [])), k, components.settings.rrf_k)
     if query.text.strip() == query.question.strip():
         return first
     second = components.retriever.retrieve(query.question, k, lang)

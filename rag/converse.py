@@ -78,12 +78,15 @@ def is_followup(question: str) -> bool:
     return (cjk < 12) if cjk else len(question.split()) < 6
 
 
-def answer_terms(answer: str, stats: TermStats | None, question: str = "") -> list[Term]:
-    """The ``ANSWER_TERMS`` rarest key terms of an earlier answer that the question does not already have."""
+def answer_terms(answer: str, stats: TermStats | None, question: str = "",
+                 terms_of: Callable[[str, TermStats], list[Term]] | None = None) -> list[Term]:
+    """The ``ANSWER_TERMS`` rarest key terms of an earlier answer that the question does not already have
+    (``terms_of``: how a text's terms are read; an English answer's are its translation's)."""
     if not answer or stats is None:
         return []
-    have = {t.text for t in question_terms(question, stats)} if question else set()
-    terms = [t for t in question_terms(answer, stats) if t.text not in have and not t.absent and len(t.text) > 1]
+    read = terms_of or question_terms
+    have = {t.text for t in read(question, stats)} if question else set()
+    terms = [t for t in read(answer, stats) if t.text not in have and not t.absent and len(t.text) > 1]
     return sorted(terms, key=lambda t: -t.weight)[:ANSWER_TERMS]
 
 
@@ -119,7 +122,7 @@ def carried_terms(question: str, history: Sequence[Turn], stats: TermStats,
         return []
     carried = [replace(t, weight=t.weight * CARRIED_WEIGHT) for t in (terms_of or question_terms)(query.carried, stats)]
     have = {t.text for t in carried}
-    from_answer = answer_terms(previous_answer(history), stats, f"{question} {query.carried}")
+    from_answer = answer_terms(previous_answer(history), stats, f"{question} {query.carried}", terms_of)
     return carried + [Term(t.text, t.weight * ANSWER_WEIGHT) for t in from_answer if t.text not in have]
 
 

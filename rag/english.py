@@ -50,3 +50,27 @@ def lemmas(word: str) -> list[str]:
         out += [re.sub(pattern, repl, x) for x in list(out) if re.search(pattern, x)]
     out.append(w[:-1] + "ies" if w.endswith("y") else w + "s")  # glossed in the plural ("plastics")
     return list(dict.fromkeys(x for x in out if x))
+
+
+_YEAR = r"(?:19|20)\d\d"
+_TWO_YEARS = re.compile(rf"\b({_YEAR})(?:,? and |\s*[&/]\s*)({_YEAR})\b")
+_PREPS = "in|for|at|on|from|by|under|within|to|of"
+# "… in UNEP's circular economy report and in its 2024 annual report?": the preposition repeated after "and"
+_SAME_PREP = re.compile(rf"\b({_PREPS}) ((?:(?!\band\b)[^,;?])+?),? and (?:also )?\1 ([^,;?]+?)(?=[,;?.]|$)",
+                        re.IGNORECASE)
+_RANGE = re.compile(rf"\b(?:between|from)\s+(?:\S+\s+){{0,2}}?{_YEAR}", re.IGNORECASE)
+
+
+def conjunct_parts(part: str) -> list[str]:
+    """An English question (part) about two things at once, one version per thing: two years joined by
+    "and" ("UNEP's 2020 and 2024 annual reports" → the 2020 one, the 2024 one; not a range "between 2020
+    and 2024"), or two phrases under one repeated preposition ("in the nitrogen report and in the annual
+    report"); [part] when it is about one thing."""
+    m = _TWO_YEARS.search(part)
+    if m and not _RANGE.search(part[: m.end()]):
+        return [part[: m.start()] + y + part[m.end():] for y in (m.group(1), m.group(2))]
+    m = _SAME_PREP.search(part)
+    if m and len(m.group(2).split()) >= 2 and len(m.group(3).split()) >= 2:
+        head, tail, prep = part[: m.start()], part[m.end():], m.group(1)
+        return [f"{head}{prep} {m.group(2)}{tail}", f"{head}{prep} {m.group(3)}{tail}"]
+    return [part]

@@ -117,7 +117,8 @@ class LexicalIndex:
     def search_groups(self, groups: Sequence[Sequence[tuple[str, float]]], k: int) -> list[tuple[Chunk, float]]:
         """BM25 for a translated query (structured, as in dictionary-based CLIR): each group is one concept's
         renderings with their confidences; a chunk scores, per group, the best rendering's BM25 (× its
-        confidence) — synonyms do not add up — summed over the groups. Best first; zero scores left out.
+        confidence, averaged over its search tokens: a long rendering like 联合国环境规划署 counts as one concept,
+        not as its many sub-words) — synonyms do not add up — summed over the groups. Best first; zero scores left out.
         (Scaling each group to its IDF weight instead was tried: same recall, lower citation precision.)"""
         if self.model is None or k <= 0:
             return []
@@ -129,7 +130,7 @@ class LexicalIndex:
             for text, conf in alts:
                 tokens = [t for t in tokenize(text) if t in self.model.vocab_dict]
                 if tokens:
-                    scores = self.model.get_scores(tokens) * conf
+                    scores = self.model.get_scores(tokens) * (conf / len(tokens))
                     best = scores if best is None else np.maximum(best, scores)
             if best is not None:
                 total += best

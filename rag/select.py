@@ -29,7 +29,9 @@ body or person ("在印度具体支持了什么？") may take its sentence from 
 forms glossed (``rag.alias``) and gives no credit for the words of a name the question gives that the
 passage lacks (``rag.names``: "环境基金" vs "全球环境基金", "印度" vs "印度尼西亚"). A passage about another body of
 the kind the question names is no source at all (``rag.subject.foreign``: a 昆明生物多样性基金 passage for an
-环境基金 question), a part's sentence from a new passage must hold the body the question names
+环境基金 question), nor, for a part that names its source document ("2024年年报…", "循环经济进展报告…",
+``rag.docref``), a passage of another document — the words naming it count as held by every sentence of that
+document (a sentence repeating "进展" is no better answer), and a sentence from elsewhere answers no part, a part's sentence from a new passage must hold the body the question names
 (``rag.subject.holds_subject``), and a follow-up never quotes its last answer again (``rag.converse.repeats``).
 The answer check refuses: a question asking only for typed slots when no unit chosen in steps 1–3 offers
 one (neighbours are context, not the answer; nor are the other items "(c) …" of an enumeration the best
@@ -56,6 +58,7 @@ from dataclasses import replace
 from rag.alias import gloss
 from rag.answer import Unit
 from rag.converse import bigrams, repeats
+from rag.docref import designated, source_words
 from rag.expand import asks_activities, list_items, list_passages, neighbours
 from rag.names import blind
 from rag.qtype import Slot, asks_list, expected_slot
@@ -109,6 +112,10 @@ class Selection:
         self._backed: dict[tuple[str, int], bool] = {}
         self._source: dict[int, bool] = {}
         self.repeated = {id(u) for u in self.units if repeats(u.text, context)}
+        self.titles = {u.passage.chunk.doc: u.passage.chunk.title for u in self.units}  # named sources (rag.docref)
+        # "2024年年报": where to read, not what to find — held by every sentence of the named documents
+        self.named = {d for d in map(lambda p: designated(p, self.titles), sub_questions(question)) if d}
+        self.source = " ".join(sorted(source_words(question, self.titles)))
 
     def offers(self, slot: Slot, question: str, unit: Unit) -> bool:
         key = (slot, question, id(unit))
@@ -124,7 +131,9 @@ class Selection:
             text = f"{unit.passage.chunk.title} {unit.passage.chunk.text}"
             parts = [part] if part else sub_questions(self.q)
             self._backed[key] = (any(holds_numbers(named_numbers(p), text) for p in parts)
-                                 and not foreign(self.q, unit.passage, self.stats))  # another fund, project…
+                                 and not foreign(self.q, unit.passage, self.stats)  # another fund, project…
+                                 and (None in {designated(p, self.titles) for p in parts}  # "2024年年报…": that
+                                      or unit.passage.chunk.doc in {designated(p, self.titles) for p in parts}))
         return self._backed[key]
 
     def _follows(self, unit: Unit) -> float:
@@ -149,8 +158,11 @@ class Selection:
                 text = gloss(f"{u.passage.chunk.title} {u.passage.chunk.text}", self.stats)
                 have = blind(terms, self.q, text, self.stats)
                 per[id(u.passage)] = (have, coverage(have, text))
-        return [coverage(per[id(u.passage)][0], gloss(u.text, self.stats)) + CONTEXT * per[id(u.passage)][1]
-                for u in units]
+        return [coverage(per[id(u.passage)][0], f"{gloss(u.text, self.stats)} {self._sourced(u)}")
+                + CONTEXT * per[id(u.passage)][1] for u in units]
+
+    def _sourced(self, unit: Unit) -> str:  # the words naming a named document: all its sentences hold them
+        return self.source if unit.passage.chunk.doc in self.named else ""
 
     def scores(self, question: str, terms: Sequence[Term], slot: Slot) -> list[float]:
         lex = [x + self._follows(u) for x, u in zip(self.lexical(terms, self.units), self.units, strict=True)]
@@ -250,7 +262,8 @@ class Selection:
                 continue
             i = max(pool, key=lambda j: scores[j])
             cand = self.units[i]
-            done = coverage(key, " ".join(_titled(u) for u in have)) >= PART_DONE * coverage(key, _titled(cand))
+            valid = [u for u in have if self.backed(u, part)]  # a sentence from another source answers no part
+            done = coverage(key, " ".join(_titled(u) for u in valid)) >= PART_DONE * coverage(key, _titled(cand))
             done = done and (not slot.typed or any(self.offers(slot, part, u) for u in have))
             same = any(u.passage is cand.passage for u in have)
             near = len(own) > ELLIPTIC or same or cand.score >= KEEP_RATIO * best.score or _names_key(part, key)

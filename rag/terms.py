@@ -177,7 +177,11 @@ def sub_questions(question: str) -> list[str]:
     for part in parts:
         masked = _TITLE.sub(lambda t: "□" * len(t.group()), part)  # never split inside a title or quote
         m = _CONJUNCTS.search(masked) if _BOTH.search(question) else None
-        if m:
+        if not _CJK.search(part):  # English: "the 2020 and 2024 reports", "in report A and in report B"
+            from rag.english import conjunct_parts
+
+            out += conjunct_parts(part)
+        elif m:
             head, tail = part[: m.start()], part[m.end() :]
             a, b = part[m.start(1) : m.end(1)], part[m.start(2) : m.end(2)]
             out += [head + a + tail, head + b + tail]

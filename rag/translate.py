@@ -43,7 +43,8 @@ STOP = STOP_EN | {w for w in QUESTION_WORDS if w.isascii()} | set(
     "also both besides any all each other another more most less than very just only own same via within among "
     "across upon s its it's their what's there's whose whom describe described mention mentioned give given "
     "according say said tell told like including include includes included one's make made get got well "
-    "un per cent percent mean meant means year years".split())
+    "un per cent percent mean meant means year years behind if".split())
+FIRST = ["首批", "首次", "首个", "首届"]  # "first" as Chinese says it of batches, times, items, sessions
 EDGE = STOP - {"report", "reports", "mentioned", "say", "says", "name", "names", "data"}  # may end a phrase
 # Phrases that name the document asked about rather than what the question is about (as "年报", "报告" are
 # question words for Chinese questions, ``rag.terms.QUESTION_WORDS``): read over, like stop words.
@@ -177,7 +178,7 @@ class Translator:
         ordinal = _ORDINAL.match(low)
         if ordinal or low in _ORDINAL_WORDS:
             k = int(ordinal.group(1)) if ordinal else _ORDINAL_WORDS[low]
-            forms = [f"第{k}"] + ([f"第{zh_numeral(k)}"] if k < 100 else [])
+            forms = [f"第{k}"] + ([f"第{zh_numeral(k)}"] if k < 100 else []) + (FIRST if k == 1 else [])
             alts = tuple((f, 1.0) for f in forms if self.present(f))
             return Group(token, alts, "number" if alts else "absent")
         latin = ((low, 1.0),) if low in self.latin else ()
