@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ingest.chunk import chunk_document
 from ingest.load import LoadError, iter_corpus_files, load_document
-from ingest.manifest import load_manifest, manifest_title, title_for
+from ingest.manifest import DocMeta, load_manifest, manifest_title, title_for
 from rag.embed import Embedder, LazyEmbedder
 from rag.lexical import load_lexical
 from rag.settings import Settings
@@ -97,9 +97,8 @@ def _chunker_digest(package: Path | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def _retitled(files: dict[str, Path], settings: Settings, store: ChunkStore) -> set[str]:
+def _retitled(files: dict[str, Path], manifest: dict[str, DocMeta], store: ChunkStore) -> set[str]:
     """Indexed files whose manifest title (corpus.toml) no longer matches the title their chunks carry."""
-    manifest = load_manifest(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
     stored = {d.doc: d.title for d in store.documents()}
     return {n for n in files if n in stored and (t := manifest_title(manifest.get(n))) is not None and t != stored[n]}
 
@@ -146,9 +145,8 @@ def _collect(paths: list[Path] | None, settings: Settings, skipped: list[tuple[s
     return files
 
 
-def _load(files: dict[str, Path], hashes: dict[str, str], settings: Settings, skipped: list[tuple[str, str]],
-          progress: Progress | None) -> dict[str, _Loaded]:
-    manifest = load_manifest(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+def _load(files: dict[str, Path], hashes: dict[str, str], settings: Settings, manifest: dict[str, DocMeta],
+          skipped: list[tuple[str, str]], progress: Progress | None) -> dict[str, _Loaded]:
     loaded: dict[str, _Loaded] = {}
     for n, (name, path) in enumerate(sorted(files.items()), 1):
         try:
@@ -224,7 +222,8 @@ def _plan(paths: list[Path] | None, settings: Settings, store: ChunkStore, embed
     files = _collect(paths, settings, report.skipped)
     hashes = {name: file_sha256(path) for name, path in files.items()}
     indexed = store.doc_hashes()
-    retitled = _retitled(files, settings, store) if indexed else set()
+    manifest = load_manifest(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+    retitled = _retitled(files, manifest, store) if indexed else set()
     # a retitled document counts as changed: its chunks carry the title
     indexed = {n: ("retitled" if n in retitled else h) for n, h in indexed.items()}
     chunking = chunking_signature(settings)
@@ -246,7 +245,7 @@ def _plan(paths: list[Path] | None, settings: Settings, store: ChunkStore, embed
                           "`citeqa ingest --rebuild` to rebuild the index lexical-only")
     reembed_kept = rebuild or (version is not None and store.embedder_id() != target)
     todo = {n: p for n, p in files.items() if rebuild or reembed_kept or rechunk or indexed.get(n) != hashes[n]}
-    loaded = _load(todo, hashes, settings, report.skipped, progress)
+    loaded = _load(todo, hashes, settings, manifest, report.skipped, progress)
     report.removed = sorted(d for d in indexed if paths is None and d not in files)
     kept = sorted(d for d in indexed if d not in loaded and d not in report.removed)
     report.added = sorted(n for n in loaded if n not in indexed)

@@ -67,8 +67,8 @@ def designated(text: str, titles: Mapping[str, str]) -> str | None:
 def source_words(text: str, titles: Mapping[str, str]) -> set[str]:
     """The words with which ``text`` names its source documents ("循环经济进展报告" → 循环, 经济, 进展;
     "2024年年报" → 2024, 年): they say where to read, not what the answer says."""
-    return {w for _, words in _naming(text, titles) for w in words} | (
-        {"年"} if _ANNUAL.search(text) and _naming(text, titles) else set())
+    naming = _naming(text, titles)
+    return {w for _, words in naming for w in words} | ({"年"} if naming and _ANNUAL.search(text) else set())
 
 
 def scoped(retrieve: Callable[[str], list[Passage]], question: str, passages: list[Passage],

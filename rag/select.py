@@ -114,7 +114,8 @@ class Selection:
         self.repeated = {id(u) for u in self.units if repeats(u.text, context)}
         self.titles = {u.passage.chunk.doc: u.passage.chunk.title for u in self.units}  # named sources (rag.docref)
         # "2024年年报": where to read, not what to find — held by every sentence of the named documents
-        self.named = {d for d in map(lambda p: designated(p, self.titles), sub_questions(question)) if d}
+        self._named_by = {p: designated(p, self.titles) for p in sub_questions(question)}  # part → its document
+        self.named = {d for d in self._named_by.values() if d}
         self.source = " ".join(sorted(source_words(question, self.titles)))
 
     def offers(self, slot: Slot, question: str, unit: Unit) -> bool:
@@ -130,10 +131,10 @@ class Selection:
         if key not in self._backed:
             text = f"{unit.passage.chunk.title} {unit.passage.chunk.text}"
             parts = [part] if part else sub_questions(self.q)
+            named = {self._named_by[p] if p in self._named_by else designated(p, self.titles) for p in parts}
             self._backed[key] = (any(holds_numbers(named_numbers(p), text) for p in parts)
                                  and not foreign(self.q, unit.passage, self.stats)  # another fund, project…
-                                 and (None in {designated(p, self.titles) for p in parts}  # "2024年年报…": that
-                                      or unit.passage.chunk.doc in {designated(p, self.titles) for p in parts}))
+                                 and (None in named or unit.passage.chunk.doc in named))  # "2024年年报…": it only
         return self._backed[key]
 
     def _follows(self, unit: Unit) -> float:
