@@ -94,7 +94,7 @@ class JiebaBM25(Baseline):
     name = "jieba-bm25"
 
     def __init__(self, chunks: Sequence[Any]) -> None:
-        from rag.lexical import LexicalIndex
+        from rag.index.lexical import LexicalIndex
 
         self.index = LexicalIndex.build(list(chunks))
         self.units = [_span(c) for c in chunks]

@@ -51,7 +51,7 @@ def run_worker(job: dict[str, Any], say: Say | None = None) -> dict[str, Any]:
 
 def ingest_leg(settings: Any, index_dir: Path, embedder: Any) -> dict[str, Any]:
     from ingest.run import ingest_paths
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
     s = settings.model_copy(update={"index_dir": index_dir})
     store = ChunkStore.open(s)
@@ -68,7 +68,7 @@ def run_bench(settings: Any, scales: Sequence[int] = (1, 10, 100), out_dir: Path
     from eval.bench_worker import query_latency
     from eval.sets import default_eval_path, load_eval_set
     from rag.components import build_components
-    from rag.embed import load_embedder
+    from rag.index.embed import load_embedder
 
     questions = Path(questions) if questions else default_eval_path()
     items = load_eval_set(questions)[0][: n_questions or None]

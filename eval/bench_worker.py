@@ -88,8 +88,8 @@ def scale_leg(job: dict[str, Any]) -> dict[str, Any]:
     from eval.sets import load_eval_set
     from ingest.run import ingest_paths
     from rag.components import build_components
+    from rag.index.store import ChunkStore
     from rag.settings import Settings
-    from rag.store import ChunkStore
 
     work = Path(job["dir"])
     corpus = work / "corpus"

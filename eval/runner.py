@@ -253,7 +253,7 @@ def evaluate(settings: Any, questions: Sequence[Path] = (), out_dir: Path | None
     from eval.sets import check_evidence, default_eval_path, load_eval_sets
     from ingest.run import ingest_paths
     from rag.components import build_components, refresh
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
     files = [Path(q) for q in questions] or [default_eval_path()]
     items, problems = load_eval_sets(files)

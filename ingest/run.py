@@ -4,7 +4,7 @@ Files are compared by the sha256 of their bytes: unchanged files are skipped, ch
 chunks, files gone from the corpus folder lose theirs (only when the corpus folder itself is ingested).
 When nothing changed, nothing is written and `store.version()` stays. A file that cannot be read is
 reported in `skipped` and whatever it had in the index stays. A run that dies midway leaves the previous
-generation serving (see `rag.store`). A different embedder than the index's re-embeds everything; going
+generation serving (see `rag.index.store`). A different embedder than the index's re-embeds everything; going
 from embeddings to none (a model that failed to load) is refused unless `rebuild` asks for it. Given a
 `LazyEmbedder`, the model is loaded only when something must be embedded: a re-run over unchanged files with
 the index's embedder (compared by id, known without loading) takes no model at all. Concurrent ingests into
@@ -24,10 +24,10 @@ from pathlib import Path
 from ingest.chunk import chunk_document
 from ingest.load import LoadError, iter_corpus_files, load_document
 from ingest.manifest import DocMeta, load_manifest, manifest_title, title_for
-from rag.embed import Embedder, LazyEmbedder
-from rag.lexical import load_lexical
+from rag.index.embed import Embedder, LazyEmbedder
+from rag.index.lexical import load_lexical
+from rag.index.store import LEXICAL_EMBEDDER, ChunkStore, DocInfo
 from rag.settings import Settings
-from rag.store import LEXICAL_EMBEDDER, ChunkStore, DocInfo
 from rag.types import Chunk
 
 log = logging.getLogger(__name__)

@@ -175,8 +175,8 @@ def retrieve(components: Components, query: Query, k: int, lang: Lang) -> list[P
     query with those full forms abbreviated is fused in."""
     from rag.alias import abbreviate, expand
     from rag.docref import scoped, titles_of
-    from rag.fusion import rrf
-    from rag.retrieve import number
+    from rag.index.fusion import rrf
+    from rag.index.retrieve import number
 
     text = expand(query.text, components.stats) if lang != "en" else query.text
     first = components.retriever.retrieve(text, k, lang)

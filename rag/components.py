@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer import Answerer, ExtractiveAnswerer
-from rag.retrieve import HybridRetriever, Retriever
+from rag.index.retrieve import HybridRetriever, Retriever
 from rag.settings import Settings
 from rag.terms import TermStats
 
@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class Components:
     settings: Settings
-    store: Any  # rag.store.ChunkStore
-    embedder: Any  # rag.embed.Embedder | None
-    lexical: Any  # rag.lexical.LexicalIndex
+    store: Any  # rag.index.store.ChunkStore
+    embedder: Any  # rag.index.embed.Embedder | None
+    lexical: Any  # rag.index.lexical.LexicalIndex
     retriever: Retriever
     answerer: Answerer
     notices: list[str] = field(default_factory=list)
@@ -29,7 +29,7 @@ class Components:
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
     reranker: Any = None
     version: str | None = None  # store version the lexical index and stats were built for
-    reliability: Any = None  # rag.reliability.Reliability of the dense model on this index (None: no dense)
+    reliability: Any = None  # rag.index.reliability.Reliability of the dense model on this index (None: no dense)
     translator: Any = None  # rag.translate.Translator: English questions over the text, by dictionary
 
     @property
@@ -47,7 +47,7 @@ def probe_cache(settings: Settings) -> Path:
 
 def _reliability(settings: Settings, store: Any, dense: Any) -> Any:
     """The dense model's self-retrieval per language on this index (None without dense search)."""
-    from rag.reliability import load_reliability
+    from rag.index.reliability import load_reliability
 
     return load_reliability(store, dense, probe_cache(settings)) if dense is not None else None
 
@@ -80,10 +80,10 @@ def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[
 
 def build_components(settings: Settings, store: Any = None) -> Components:
     """Open the store (or use ``store``), load the embedder, the BM25 index and the answerer."""
-    from rag.embed import load_embedder
-    from rag.lexical import load_lexical
-    from rag.rerank import load_reranker
-    from rag.store import ChunkStore
+    from rag.index.embed import load_embedder
+    from rag.index.lexical import load_lexical
+    from rag.index.rerank import load_reranker
+    from rag.index.store import ChunkStore
 
     store = store if store is not None else ChunkStore.open(settings)
     notices: list[str] = []
@@ -114,7 +114,7 @@ def build_components(settings: Settings, store: Any = None) -> Components:
 def refresh(components: Components) -> bool:
     """Follow the store when it changed (an ingest ran): reload BM25, term statistics and retriever.
     Returns True when something was reloaded."""
-    from rag.lexical import load_lexical
+    from rag.index.lexical import load_lexical
 
     version = components.store.version()
     if version == components.version:

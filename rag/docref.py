@@ -75,8 +75,8 @@ def scoped(retrieve: Callable[[str], list[Passage]], question: str, passages: li
            titles: Mapping[str, str], k: int, rrf_k: int) -> list[Passage]:
     """``passages`` fused with each document-naming part's ranking inside its document (see above);
     unchanged when no part names a document. ``retrieve(text)``: a wide ranking over the whole index."""
-    from rag.fusion import rrf
-    from rag.retrieve import number
+    from rag.index.fusion import rrf
+    from rag.index.retrieve import number
     from rag.terms import sub_questions
 
     rankings = [[p.chunk.id for p in passages]]

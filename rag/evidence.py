@@ -20,7 +20,7 @@ the extractive answerer's sentence-level checks (``rag.select``), 8 are answered
 Cross-language questions (English over Chinese passages): keywords cannot match. In lexical-only mode
 they are judged on their dictionary translation (``translated``, ``rag.translate``), and refused with the
 reason (the embedding model is needed) when the dictionary renders too little of them; in hybrid mode refused when the dense
-model cannot read Chinese (its self-retrieval rate, ``rag.reliability``, scales its Chinese weight to 0:
+model cannot read Chinese (its self-retrieval rate, ``rag.index.reliability``, scales its Chinese weight to 0:
 it would only match English-looking link chunks); else the best passage's dense similarity must be
 ≥ ``MIN_DENSE`` (a usual "same topic" cosine for multilingual bge-m3 / e5; not calibrated here: no such
 model offline) and any number or Latin name in the question must occur in the top passages.
@@ -109,7 +109,7 @@ def _numbers_missing(question: str, passages: Sequence[Passage]) -> bool:
 
 def judge(query: Query, passages: Sequence[Passage], stats: TermStats, lang: str, mode: str,
           reliability: Any = None, translator: Any = None) -> Verdict:
-    """Can ``passages`` answer the question? ``reliability`` (``rag.reliability.Reliability``): how well the
+    """Can ``passages`` answer the question? ``reliability`` (``rag.index.reliability.Reliability``): how well the
     dense model reads the corpus's languages (None: not measured); ``translator``
     (``rag.translate.Translator``): English questions in lexical-only mode are judged through it."""
     if not passages:
@@ -161,7 +161,7 @@ def _english_text(text: str) -> bool:
 
 def _unreadable(reliability: Any) -> str:
     """The reason to refuse a cross-lingual question when the dense model cannot read the Chinese text."""
-    from rag.reliability import LOW, dense_scale, short_name
+    from rag.index.reliability import LOW, dense_scale, short_name
 
     rate = getattr(reliability, "rates", {}).get("zh") if reliability is not None else None
     if rate is None or dense_scale(rate) > 0:

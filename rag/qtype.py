@@ -183,7 +183,7 @@ def agent_predicate(question: str) -> list[str]:
 def time_predicate(question: str) -> list[str]:
     """The event a time question asks about: the content words right after the time phrase
     ("…在哪一年全部到位？" → ["全部", "到位"]; "何时、由哪个会议通过的" → ["会议", "通过"])."""
-    from rag.lexical import STOP_WORDS
+    from rag.index.lexical import STOP_WORDS
 
     m = _ASK_TIME.search(question)
     if not m:

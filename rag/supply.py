@@ -182,7 +182,7 @@ def novel_words(question: str, text: str, stats: TermStats) -> list[tuple[str, f
     hold, with their IDF weights. Verbs, time words and demonstratives ("启动", "去年", "这一") carry no answer."""
     import jieba.posseg as pseg
 
-    from rag.lexical import STOP_WORDS, normalise
+    from rag.index.lexical import STOP_WORDS, normalise
 
     q = norm(question)
     qv = _values(question)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rag.lexical import STOP_WORDS, normalise
+from rag.index.lexical import STOP_WORDS, normalise
 
 # Words that frame a question rather than name what it is about.
 QUESTION_WORDS = frozenset(

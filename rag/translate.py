@@ -30,7 +30,7 @@ from typing import Any
 
 from rag.dictionary import Reverse
 from rag.english import lemmas, zh_numeral
-from rag.lexical import STOP_EN, STOP_ZH
+from rag.index.lexical import STOP_EN, STOP_ZH
 from rag.terms import ABSENT_DF, QUESTION_WORDS, Term, TermStats, norm, question_terms, strip_urls
 
 MAX_PHRASE = 6

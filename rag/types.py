@@ -69,9 +69,14 @@ class Sentence:
 
     text: str
     citations: list[int]
+    # cited passage n -> (start, end) of the quoted source span in that passage's chunk text, when known
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "citations": list(self.citations)}
+        out: dict[str, Any] = {"text": self.text, "citations": list(self.citations)}
+        if self.spans:
+            out["spans"] = {str(n): list(span) for n, span in self.spans.items()}
+        return out
 
 
 @dataclass
@@ -88,6 +93,8 @@ class Answer:
     mode: dict[str, str]  # {"retrieval": "hybrid"|"lexical", "answerer": "extractive"|"llm:<model>", "notice": ...}
     timings: dict[str, float]
     dropped: list[str] = field(default_factory=list)  # sentences removed as unsupported (never shown as fact)
+    # the answer model's calibrated probability that the answer is right (refusals: that of the best candidate)
+    confidence: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +107,7 @@ class Answer:
             "retrieved": [p.to_dict() for p in self.retrieved],
             "mode": dict(self.mode),
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
+            "confidence": round(float(self.confidence), 6),
         }
 
 

@@ -12,7 +12,7 @@ from rag.cite import REFUSAL
 from rag.components import build_components
 from rag.converse import heuristic_query, is_followup
 from rag.evidence import CROSS_LINGUAL
-from rag.store import ChunkStore
+from rag.index.store import ChunkStore
 from rag.types import Turn
 from tests.answer_checks import answer_problems
 
@@ -136,7 +136,7 @@ WHALES = ("蓝鲸保护试点项目\n\n1. 蓝鲸保护试点项目于 2024 年�
 
 
 def test_hybrid_mode_fuses_dense_and_lexical_rankings_and_says_so(settings, tiny_model_path, tmp_path):
-    from rag.embed import load_embedder
+    from rag.index.embed import load_embedder
 
     hybrid = settings.model_copy(update={"embed_model": str(tiny_model_path)})
     doc = tmp_path / "whales.txt"
@@ -166,8 +166,8 @@ def test_index_built_without_embeddings_is_searched_lexically_with_a_notice(sett
 
 
 def test_reranker_reorders_the_top_candidates_by_cross_encoder_score(corpus_components, tiny_model_path):
-    from rag.rerank import load_reranker
-    from rag.retrieve import HybridRetriever
+    from rag.index.rerank import load_reranker
+    from rag.index.retrieve import HybridRetriever
 
     settings = corpus_components.settings.model_copy(update={"rerank_model": str(tiny_model_path / "_hf"),
                                                              "rerank_top": 5})

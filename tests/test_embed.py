@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.embed import (
+from rag.index.embed import (
     BGE_ZH_INSTRUCTION,
     Embedder,
     ModelUnavailable,
@@ -169,7 +169,7 @@ def test_embedder_subclass_needs_only_embed_batch() -> None:
 def test_the_configured_embedder_id_is_known_without_loading_and_matches_the_loaded_one(
     settings: Settings, tiny_model_path: Path, tmp_path: Path
 ) -> None:
-    from rag.embed import LazyEmbedder, configured_embedder_id
+    from rag.index.embed import LazyEmbedder, configured_embedder_id
 
     assert configured_embedder_id(settings) == "none"  # embeddings off
     e5_dir = tmp_path / "multilingual-e5-tiny"

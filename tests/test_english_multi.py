@@ -7,7 +7,7 @@ from __future__ import annotations
 from rag.converse import answer_terms
 from rag.dictionary import build_reverse
 from rag.english import conjunct_parts
-from rag.lexical import LexicalIndex
+from rag.index.lexical import LexicalIndex
 from rag.terms import TermStats, sub_questions
 from rag.translate import Translator
 from rag.types import Chunk

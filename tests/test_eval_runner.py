@@ -14,8 +14,8 @@ from eval.runner import document_raws, evaluate, run_eval
 from eval.sets import load_eval_set
 from ingest.run import ingest_paths
 from rag.components import build_components
+from rag.index.store import ChunkStore
 from rag.settings import Settings
-from rag.store import ChunkStore
 
 DEV = Path(__file__).resolve().parents[1] / "eval" / "dev.jsonl"
 PICK = ("A-dev-001", "A-dev-009", "A-dev-021", "B-dev-012")  # zh fact, zh follow-up, zh unanswerable, en list

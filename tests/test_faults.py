@@ -55,11 +55,11 @@ def settings_for(index: Path, corpus: Path) -> Settings:
     return Settings(corpus_dir=corpus, index_dir=index, embed_model="none", feedback_path=index.parent / "fb.jsonl")
 
 
-def open_store(settings: Settings):  # noqa: ANN201 - rag.store.ChunkStore
+def open_store(settings: Settings):  # noqa: ANN201 - rag.index.store.ChunkStore
     """A store that sees what other processes wrote (no in-process Chroma system reused)."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
     SharedSystemClient.clear_system_cache()
     return ChunkStore.open(settings)

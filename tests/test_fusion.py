@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.fusion import rrf
+from rag.index.fusion import rrf
 
 
 def test_single_ranking_keeps_its_order_with_reciprocal_scores():

@@ -64,8 +64,8 @@ class Index:
 def build_index(root: Path, embed_model: str) -> Index:
     from ingest.run import ingest_paths
     from rag.components import build_components
-    from rag.embed import load_embedder
-    from rag.store import ChunkStore
+    from rag.index.embed import load_embedder
+    from rag.index.store import ChunkStore
 
     shutil.copytree(CORPUS, root / "corpus")
     s = Settings(corpus_dir=root / "corpus", index_dir=root / "index", embed_model=embed_model,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from ingest.run import IngestError, IngestReport, ingest_paths
-from rag.embed import Embedder, load_embedder
-from rag.lexical import load_lexical
+from rag.index.embed import Embedder, load_embedder
+from rag.index.lexical import load_lexical
+from rag.index.store import ChunkStore
 from rag.settings import Settings
-from rag.store import ChunkStore
 
 DOCS = [
     "000_7b030ac21b7d218f.txt",
@@ -258,7 +258,7 @@ def test_an_index_cut_by_older_segmentation_code_is_chunked_again(
 
 
 def test_a_rerun_with_nothing_changed_loads_no_embedding_model(settings: Settings, tiny_model_path: Path) -> None:
-    from rag.embed import LazyEmbedder
+    from rag.index.embed import LazyEmbedder
 
     settings.embed_model = str(tiny_model_path)
     for name in DOCS[1:3]:  # two documents are enough (and embed quicker)
@@ -286,7 +286,7 @@ def test_a_rerun_with_nothing_changed_loads_no_embedding_model(settings: Setting
 def test_a_different_configured_model_is_noticed_without_loading_and_re_embeds(
     settings: Settings, tiny_model_path: Path
 ) -> None:
-    from rag.embed import LazyEmbedder
+    from rag.index.embed import LazyEmbedder
 
     for name in DOCS[1:]:
         (settings.corpus_dir / name).unlink()

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.run import ingest_paths
+from rag.index.store import ChunkStore, DocInfo, IndexBusy, LeaseLost, StoreError
 from rag.settings import Settings
-from rag.store import ChunkStore, DocInfo, IndexBusy, LeaseLost, StoreError
 
 NOTES = {
     "910_lease_note_x.txt": "关于甲湾红树林的说明\n\n1. 甲湾红树林修复项目于 2032 年在厦门启动，恢复面积 120 公顷。\n",

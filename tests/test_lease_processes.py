@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from ingest.run import ingest_paths
+from rag.index.store import ChunkStore
 from rag.settings import Settings
-from rag.store import ChunkStore
 from tests.fixtures.chroma_server import ChromaServer
 from tests.test_lease import X, Y, base_index, note, number, wait_for
 
@@ -28,7 +28,7 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from rag.settings import Settings
-from rag.store import ChunkStore, DocInfo, StoreError
+from rag.index.store import ChunkStore, DocInfo, StoreError
 from tests.test_store import DOC_B, sentence_chunks
 job = json.loads(sys.argv[1])
 store = ChunkStore.open(Settings(**job["settings"]))
@@ -98,7 +98,7 @@ from pathlib import Path
 sys.path.insert(0, {root!r})
 from ingest.run import ingest_paths
 from rag.settings import Settings
-from rag.store import ChunkStore
+from rag.index.store import ChunkStore
 job = json.loads(sys.argv[1])
 settings = Settings(**job["settings"])
 def progress(stage, done, total):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rag.lexical import LexicalIndex, load_lexical, tokenize
+from rag.index.lexical import LexicalIndex, load_lexical, tokenize
+from rag.index.store import ChunkStore, DocInfo
 from rag.settings import Settings
-from rag.store import ChunkStore, DocInfo
 from tests.test_store import DOC_A, DOC_B, sentence_chunks
 
 

@@ -14,8 +14,8 @@ from ingest.run import ingest_paths
 from rag.chain import ask, ask_stream
 from rag.cite import REFUSAL
 from rag.components import Components, build_components
+from rag.index.store import ChunkStore
 from rag.llm import LLMAnswerer, format_passages, prompt
-from rag.store import ChunkStore
 from rag.types import Turn
 from tests.answer_checks import answer_problems
 

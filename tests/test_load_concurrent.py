@@ -184,7 +184,7 @@ def test_citeqa_load_without_a_url_serves_the_chat_on_a_copy_of_the_index_and_st
     import psutil
 
     from ingest.run import ingest_paths
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
     from ui.cli import app
 
     ingest_paths(None, settings, ChunkStore.open(settings), None)

@@ -12,8 +12,8 @@ import pytest
 from ingest.run import ingest_paths
 from rag.chain import ask
 from rag.components import build_components, probe_cache, refresh
-from rag.embed import load_embedder
-from rag.reliability import (
+from rag.index.embed import load_embedder
+from rag.index.reliability import (
     HIGH,
     LOW,
     MIN_CLAUSE,
@@ -23,9 +23,9 @@ from rag.reliability import (
     probe_set,
     short_name,
 )
+from rag.index.store import ChunkStore
 from rag.sentences import join_whitespace
 from rag.settings import Settings
-from rag.store import ChunkStore
 from rag.types import Chunk
 
 ZH_QUESTION = "环境署氮问题工作组的第三次会议是在哪里召开的？"

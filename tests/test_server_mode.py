@@ -38,7 +38,7 @@ def served(settings: Settings, server: ChromaServer, prefix: str, index_dir: Pat
 
 def ingest_corpus(settings: Settings) -> object:
     from ingest.run import ingest_paths
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
     report = ingest_paths(None, settings, ChunkStore.open(settings), None)
     assert report.documents == 4 and not report.skipped, report
@@ -111,8 +111,8 @@ def test_hybrid_retrieval_searches_the_vectors_kept_by_the_server(
     from ingest.run import ingest_paths
     from rag.chain import ask
     from rag.components import build_components
-    from rag.embed import load_embedder
-    from rag.store import ChunkStore
+    from rag.index.embed import load_embedder
+    from rag.index.store import ChunkStore
 
     s = served(settings, chroma_server, "dense").model_copy(update={"embed_model": str(tiny_model_path)})
     report = ingest_paths(None, s, ChunkStore.open(s), load_embedder(s).embedder)
@@ -157,7 +157,7 @@ def test_a_server_that_goes_away_is_one_clear_line_and_citeqa_recovers_when_it_i
         settings: Settings, chroma_server: ChromaServer) -> None:
     from rag.chain import ask
     from rag.components import build_components
-    from rag.store import StoreUnavailable
+    from rag.index.store import StoreUnavailable
 
     s = served(settings, chroma_server, "away")
     ingest_corpus(s)
@@ -192,7 +192,7 @@ def test_a_server_that_hangs_is_a_clear_error_within_the_timeout_not_a_hung_ques
 
     from rag.chain import ask
     from rag.components import build_components
-    from rag.store import StoreUnavailable
+    from rag.index.store import StoreUnavailable
 
     s = served(settings, chroma_server, "hang").model_copy(update={"chroma_timeout_s": 2.0})
     ingest_corpus(s)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.index.store import ChunkStore, DocInfo, IndexWriteError, StoreError, StoreUnavailable
 from rag.settings import Settings
-from rag.store import ChunkStore, DocInfo, IndexWriteError, StoreError, StoreUnavailable
 from rag.types import Chunk
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -172,7 +172,7 @@ import resource, signal, sys
 from pathlib import Path
 sys.path[:0] = [{root!r}, {tests!r}]
 from rag.settings import Settings
-from rag.store import ChunkStore, DocInfo, IndexWriteError
+from rag.index.store import ChunkStore, DocInfo, IndexWriteError
 from test_store import DOC_A, DOC_B, sentence_chunks
 index = Path({index!r})
 limit = max(p.stat().st_size for p in (index / "chroma").rglob("*") if p.is_file())

@@ -10,7 +10,7 @@ from rag.chain import DICTIONARY_NOTICE, ZH_QUOTE_NOTICE, ask
 from rag.dictionary import build_reverse, clean_gloss, load_glossary, parse_line
 from rag.english import lemmas, zh_numeral
 from rag.evidence import CROSS_LINGUAL
-from rag.lexical import LexicalIndex
+from rag.index.lexical import LexicalIndex
 from rag.terms import TermStats, coverage
 from rag.translate import FANOUT, Translator
 from rag.types import Chunk

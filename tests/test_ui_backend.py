@@ -17,7 +17,7 @@ QUESTION = "环境署氮问题工作组的第三次会议是在哪里召开的�
 def backend_for(settings: Settings) -> Backend:
     from ingest.run import ingest_paths
     from rag.components import build_components
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
     store = ChunkStore.open(settings)
     ingest_paths([settings.corpus_dir / NITROGEN], settings, store, None)

@@ -71,7 +71,7 @@ def page_flood(pages: int) -> bytes:
 def backend_for(settings: Settings) -> Backend:
     from ingest.run import ingest_paths
     from rag.components import build_components
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
     store = ChunkStore.open(settings)
     ingest_paths(None, settings, store, None)

@@ -32,7 +32,7 @@ def test_the_chat_reports_a_chroma_server_gone_away_in_one_line_and_recovers_wit
 
     from ingest.run import ingest_paths
     from rag.components import build_components
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
     from ui.app import create_app, documents_update, launch_app, sources_section
     from ui.render import render_status
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rag.answer import ExtractiveAnswerer
 from rag.cite import parse_draft
 from rag.docref import designated, scoped, source_words
-from rag.lexical import LexicalIndex
+from rag.index.lexical import LexicalIndex
 from rag.terms import TermStats
 from rag.types import Chunk, Passage
 

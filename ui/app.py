@@ -93,7 +93,7 @@ def parse_history(history: Any) -> list[dict[str, str]]:
 def failure(exc: BaseException, what: str) -> str:
     """Log a failure (a store that went away in one line, anything else with its traceback); the one line
     the user sees."""
-    from rag.store import StoreError
+    from rag.index.store import StoreError
 
     if isinstance(exc, StoreError):
         log.warning("%s: %s", what, problem(exc))

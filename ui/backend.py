@@ -28,7 +28,7 @@ ProgressFn = Callable[[str, int, int], None]
 def problem(exc: BaseException) -> str:
     """One line for the UI: a store error's own message (it names the server and the fix), otherwise the
     exception's type and the first line of its message."""
-    from rag.store import StoreError
+    from rag.index.store import StoreError
 
     text = (str(exc).strip().splitlines() or [""])[0]
     if isinstance(exc, StoreError) and text:
@@ -78,7 +78,7 @@ class Backend:
         if answerer and answerer != c.answerer.name and c.extractive is not None and answerer == c.extractive.name:
             changes["answerer"] = c.extractive
         if rerank is False and c.reranker is not None:
-            from rag.retrieve import HybridRetriever
+            from rag.index.retrieve import HybridRetriever
 
             changes["retriever"] = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, None, c.reliability)
         return replace(c, **changes) if changes else c
@@ -139,7 +139,7 @@ class Backend:
 
     # ------------------------------------------------------------------ uploads
     def _embedder_mismatch(self) -> str:
-        from rag.store import LEXICAL_EMBEDDER
+        from rag.index.store import LEXICAL_EMBEDDER
 
         c = self.components
         target = c.embedder.id if c.embedder is not None else LEXICAL_EMBEDDER

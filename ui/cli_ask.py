@@ -67,7 +67,7 @@ def ask(
     """Answer a question from the indexed documents; every sentence cites its passage."""
     from rag.chain import ask as ask_question
     from rag.components import build_components
-    from rag.store import StoreError
+    from rag.index.store import StoreError
 
     settings = ctx.obj
     try:

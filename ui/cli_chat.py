@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
         if warning:
             typer.secho(warning, err=True, fg="yellow")
         from rag.components import build_components
-        from rag.store import StoreError
+        from rag.index.store import StoreError
 
         try:
             components = build_components(settings)

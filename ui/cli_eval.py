@@ -47,7 +47,7 @@ def eval_command(
     """Run an eval set through citeqa and report retrieval, answer, citation, refusal and latency figures."""
     from eval.report import rich_table
     from eval.runner import evaluate
-    from rag.store import StoreError
+    from rag.index.store import StoreError
 
     settings = ctx.obj
     try:

@@ -19,7 +19,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _open_store(settings: object) -> object:
-    from rag.store import ChunkStore, StoreError
+    from rag.index.store import ChunkStore, StoreError
 
     try:
         return ChunkStore.open(settings)
@@ -38,8 +38,8 @@ def ingest(
 
     from ingest.manifest import ManifestError
     from ingest.run import IngestError, ingest_paths
-    from rag.embed import LazyEmbedder
-    from rag.store import StoreError
+    from rag.index.embed import LazyEmbedder
+    from rag.index.store import StoreError
 
     settings = ctx.obj
     console = Console()
@@ -66,10 +66,10 @@ def ingest(
 
 
 def _dense_check(settings: object, store: object, embedder: object) -> str:
-    """The dense model's self-retrieval per language (``rag.reliability``) when this ingest loaded it; cached
+    """The dense model's self-retrieval per language (``rag.index.reliability``) when this ingest loaded it; cached
     for the first question. "" when the model was not needed or the index is too small to tell."""
     from rag.components import probe_cache
-    from rag.reliability import load_reliability
+    from rag.index.reliability import load_reliability
 
     model = embedder.get() if embedder.loaded else None
     if model is None or not store.dense_ready(model):
@@ -179,7 +179,7 @@ def pull(
     names: list[str] = typer.Argument(None, help="Model names (default: the configured embedder and reranker)."),
 ) -> None:
     """Fetch models into the local Hugging Face cache (needs a connection to the hub)."""
-    from rag.embed import ModelUnavailable, pull_model
+    from rag.index.embed import ModelUnavailable, pull_model
 
     settings = ctx.obj
     wanted = list(names or [])

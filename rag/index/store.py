@@ -4,9 +4,9 @@ Atomic generations: a write goes to a NEW collection ``{collection}-g{N}``; unch
 with their stored vectors, new ones added, then the active pointer (a record in ``{collection}-meta``, shared
 by every app instance on one Chroma server) flips to it and the old generation is deleted. A crash at any
 point leaves the pointer on the previous, complete generation; dead generations are removed at the next write.
-Writers take the writer lease first (`rag.lease`): one ingest writes at a time — across threads, processes and
+Writers take the writer lease first (`rag.index.lease`): one ingest writes at a time — across threads, processes and
 app instances on one server — and cleanup never deletes the generation a live writer is writing. The writing
-half lives in `rag.generation`; readers never wait.
+half lives in `rag.index.generation`; readers never wait.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from rag.generation import POINTER, Generation, GenerationWriter
-from rag.generation import first_line as _first_line
-from rag.lease import IndexBusy, LeaseLost, WriterLease
-from rag.settings import Settings
-from rag.store_records import (
+from rag.index.generation import POINTER, Generation, GenerationWriter
+from rag.index.generation import first_line as _first_line
+from rag.index.lease import IndexBusy, LeaseLost, WriterLease
+from rag.index.store_records import (
     DocInfo,
     IndexWriteError,
     StoreError,
@@ -29,6 +28,7 @@ from rag.store_records import (
     chunk_from_record,
     doc_from_record,
 )
+from rag.settings import Settings
 from rag.types import Chunk
 
 __all__ = ["ChunkStore", "DocInfo", "Generation", "IndexBusy", "IndexWriteError", "LeaseLost", "StoreError",

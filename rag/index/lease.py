@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.store_records import StoreError
+from rag.index.store_records import StoreError
 
 if TYPE_CHECKING:
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
 log = logging.getLogger(__name__)
 LEASE_ID = "writer-lease"

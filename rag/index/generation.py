@@ -1,6 +1,6 @@
-"""Writing the store (see `rag.store`): `Generation`, a collection being written that nothing reads until it
+"""Writing the store (see `rag.index.store`): `Generation`, a collection being written that nothing reads until it
 is activated, and `GenerationWriter`, the writer half of `ChunkStore` — begin, activate, dead-generation
-cleanup — under the writer lease of `rag.lease` (one writer per index at a time, on every host)."""
+cleanup — under the writer lease of `rag.index.lease` (one writer per index at a time, on every host)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rag.lease import LeaseLost, WriterLease
-from rag.store_records import DocInfo, IndexWriteError, StoreError, chunk_to_record, doc_to_record
+from rag.index.lease import LeaseLost, WriterLease
+from rag.index.store_records import DocInfo, IndexWriteError, StoreError, chunk_to_record, doc_to_record
 from rag.types import Chunk
 
 if TYPE_CHECKING:
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
 log = logging.getLogger(__name__)
 POINTER = "active"

@@ -5,7 +5,7 @@ Dense search runs only when an embedder is loaded and the index was built with t
 (``store.dense_ready``); otherwise retrieval is lexical-only and ``mode`` says so. Weights are per
 question language: an English question over Chinese text gets little from keywords
 (``lexical_weight_en``) and relies on the multilingual embedding. The dense weight is scaled by how well the
-model retrieves the corpus's own text in that language (``rag.reliability``): a model that cannot read
+model retrieves the corpus's own text in that language (``rag.index.reliability``): a model that cannot read
 Chinese leaves Chinese questions to BM25 (dense scores are still recorded in ``Passage.scores``).
 With a ``translator`` (``rag.translate``), the lexical side of an English question searches the Chinese
 renderings of its words (``LexicalIndex.search_groups``) instead of its English words.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from rag.fusion import rrf
+from rag.index.fusion import rrf
 from rag.settings import Settings
 from rag.types import Chunk, Passage
 
@@ -40,7 +40,7 @@ class HybridRetriever(Retriever):
                  reliability: Any = None, translator: Any = None) -> None:
         self.translator = translator  # rag.translate.Translator | None: English questions' lexical side
         self.store = store
-        self.reliability = reliability  # rag.reliability.Reliability | None (None: weights as configured)
+        self.reliability = reliability  # rag.index.reliability.Reliability | None (None: weights as configured)
         self.lexical = lexical
         self.settings = settings
         self.reranker = reranker

@@ -1,0 +1,70 @@
+"""Every tunable number of citeqa's retrieval and answering, in one typed object.
+
+The values live in ``rag/data/params.json`` (package data), written by the training and calibration
+scripts in ``eval/`` (``python -m eval.train``); nothing else in ``rag/`` hard-codes a tuned number.
+Load once at the entry point with ``load_params()`` and pass down.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PARAMS_PATH = Path(__file__).parent / "data" / "params.json"
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """Weighted reciprocal-rank fusion of BM25 and dense rankings, per question language."""
+
+    rrf_k: int = 60
+    lexical_weight_zh: float = 1.0
+    dense_weight_zh: float = 1.0
+    lexical_weight_en: float = 0.3
+    dense_weight_en: float = 1.0
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    """The learned span ranker and the refusal rule (see ``eval/train.py``)."""
+
+    features: list[str] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    bias: float = 0.0
+    threshold: float = 0.5
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Params:
+    fusion: FusionParams = field(default_factory=FusionParams)
+    answer: AnswerParams = field(default_factory=AnswerParams)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"{PARAMS_PATH.name}: unknown {cls.__name__} keys {sorted(unknown)}; "
+                         "re-run `python -m eval.train` to rewrite it")
+    return cls(**data)
+
+
+@cache
+def load_params(path: Path = PARAMS_PATH) -> Params:
+    """The params in ``path``; defaults for sections it does not hold."""
+    if not path.exists():
+        return Params()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Params(fusion=_build(FusionParams, data.get("fusion", {})),
+                  answer=_build(AnswerParams, data.get("answer", {})))
+
+
+def save_params(params: Params, path: Path = PARAMS_PATH) -> None:
+    path.write_text(json.dumps(params.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
