@@ -29,7 +29,6 @@ class Components:
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
     reranker: Any = None
     version: str | None = None  # store version the lexical index and stats were built for
-    reliability: Any = None  # rag.index.reliability.Reliability of the dense model on this index (None: no dense)
     translator: Any = None  # rag.translate.Translator: English questions over the text, by dictionary
 
     @property
@@ -41,17 +40,6 @@ def lexical_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "bm25"
 
 
-def probe_cache(settings: Settings) -> Path:
-    return Path(settings.index_dir) / "probe"
-
-
-def _reliability(settings: Settings, store: Any, dense: Any) -> Any:
-    """The dense model's self-retrieval per language on this index (None without dense search)."""
-    from rag.index.reliability import load_reliability
-
-    return load_reliability(store, dense, probe_cache(settings)) if dense is not None else None
-
-
 def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
@@ -60,10 +48,6 @@ def _translator(settings: Settings, stats: TermStats) -> Any:
     from rag.translate import load_translator
 
     return load_translator(stats, dictionary_cache(settings))
-
-
-def _notice(reliability: Any) -> str:
-    return reliability.notice() if reliability is not None else ""
 
 
 def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[str]) -> Answerer:
@@ -98,17 +82,13 @@ def build_components(settings: Settings, store: Any = None) -> Components:
     if rerank.notice:
         notices.append(rerank.notice)
     lexical = load_lexical(store, lexical_cache(settings))
-    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker)
-    dense = retriever.embedder
-    retriever.reliability = reliability = _reliability(settings, store, dense)
-    if _notice(reliability):
-        notices.append(_notice(reliability))
     stats = TermStats.from_texts(c.text for c in lexical.chunks)
-    retriever.translator = translator = _translator(settings, stats)
-    extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, dense, translator)
+    translator = _translator(settings, stats)
+    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, translator)
+    extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, retriever.embedder, translator)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
-                      rerank.reranker, store.version(), reliability, translator)
+                      rerank.reranker, store.version(), translator)
 
 
 def refresh(components: Components) -> bool:
@@ -121,13 +101,9 @@ def refresh(components: Components) -> bool:
         return False
     c = components
     c.lexical = load_lexical(c.store, lexical_cache(c.settings))
-    retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker)
-    old, c.reliability = _notice(c.reliability), _reliability(c.settings, c.store, retriever.embedder)
-    retriever.reliability = c.reliability
-    c.notices = [n for n in c.notices if n != old] + ([_notice(c.reliability)] if _notice(c.reliability) else [])
-    c.retriever = retriever
     c.stats = TermStats.from_texts(ch.text for ch in c.lexical.chunks)
-    retriever.translator = c.translator = _translator(c.settings, c.stats)
+    c.translator = _translator(c.settings, c.stats)
+    c.retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker, c.translator)
     extractive = ExtractiveAnswerer(c.stats, c.settings.max_answer_sentences, c.retriever.embedder, c.translator)
     if c.answerer is c.extractive:
         c.answerer = extractive

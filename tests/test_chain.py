@@ -37,7 +37,8 @@ def test_answer_carries_mode_timings_and_numbered_passages(corpus_components):
     assert answer_problems(answer) == []
     assert not answer.refused and "5 800" in answer.answer
     assert [p.n for p in answer.retrieved] == list(range(1, 7))
-    assert answer.mode == {"retrieval": "lexical", "answerer": "extractive", "notice": answer.mode["notice"]}
+    assert answer.mode == {"retrieval": "lexical", "label": "lexical-only (BM25)", "answerer": "extractive",
+                           "notice": answer.mode["notice"]}
     assert "lexical-only" in answer.mode["notice"]
     assert set(answer.timings) == {"retrieve_s", "answer_s", "total_s"}
     assert answer.timings["total_s"] >= answer.timings["retrieve_s"] >= 0
