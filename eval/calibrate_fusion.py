@@ -29,7 +29,8 @@ from rag.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 XQUAD = Path(os.environ.get("CITEQA_XQUAD_DIR", ROOT.parent / "shared" / "evalsets" / "xquad"))
 K = 5  # deepest rank scored
-GRID = {"rrf_k": [1, 5, 10, 20, 60], "lexical": [0.0, 0.25, 0.5, 0.75, 1.0], "translated": [0.0, 0.25, 0.5, 1.0]}
+GRID = {"rrf_k": [1, 2, 5, 10, 20, 60], "lexical": [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0],
+        "translated": [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0]}
 
 
 @dataclass
@@ -74,13 +75,15 @@ def collect(dev: DevSet, base: Settings) -> list[Question]:
     retriever = components.retriever
     relevance = Relevance(document_raws(store, dev.corpus))
     items, _ = load_eval_sets(list(dev.questions))
+    items = [i for i in items if i.answerable and i.evidence and not i.history]
+    embedder = retriever.embedder
+    vectors = (embedder.embed_batch([embedder.query_prefix + i.question for i in items]) if embedder is not None
+               else [None] * len(items))
     out = []
-    for item in items:
-        if not item.answerable or not item.evidence or item.history:
-            continue
+    for item, vector in zip(items, vectors, strict=True):
         gold = relevance.gold(item.docs, item.evidence)
         lists = {name: [c.id for c, _ in hits] for name, hits in
-                 retriever.rankings(item.question, item.lang, base.candidates).items()}
+                 retriever.rankings(item.question, item.lang, base.candidates, vector).items()}
         chunks = {c.id: c for c in retriever.lexical.chunks}
         seen = {cid for ids in lists.values() for cid in ids}
         covers = {cid: relevance.covered(Span(chunks[cid].doc, chunks[cid].char_start, chunks[cid].char_end), gold)

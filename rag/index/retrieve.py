@@ -21,7 +21,7 @@ from rag.params import FusionParams, load_params
 from rag.settings import Settings
 from rag.types import Chunk, Passage
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", re.IGNORECASE)
 
 
 class Retriever(ABC):
@@ -81,15 +81,18 @@ class HybridRetriever(Retriever):
 
         return f"hybrid · {model_label(self.embedder.name)}" if self.embedder is not None else "lexical-only (BM25)"
 
-    def rankings(self, query: str, lang: str, n: int) -> dict[str, list[tuple[Chunk, float]]]:
+    def rankings(self, query: str, lang: str, n: int,
+                 vector: Sequence[float] | None = None) -> dict[str, list[tuple[Chunk, float]]]:
         """Each candidate list with its scores, best first: "bm25", "dense" (when hybrid) and, for an English
-        question with a translator and a translated weight, "translated"."""
+        question with a translator and a translated weight, "translated". ``vector``: the query's embedding when
+        already computed (a batch of questions)."""
         out = {"bm25": self.lexical.search(query, n)}
         if lang == "en" and self.translator is not None and self.fusion.translated_weight_en > 0:
             groups = self.translator.query(query)
             out["translated"] = self.lexical.search_groups(groups, n) if groups else []
         if self.embedder is not None:
-            hits = self.store.dense_search(self.embedder.embed_query(query), n + self._excluded)
+            vector = self.embedder.embed_query(query) if vector is None else vector
+            hits = self.store.dense_search(list(vector), n + self._excluded)
             out["dense"] = [(c, s) for c, s in hits if dense_eligible(c)][:n]
         return out
 
