@@ -109,13 +109,16 @@ def lang_of(answer: Answer) -> str:
     return "en" if answer.language == "en" else "zh"
 
 
-def passage_link(chunk: Chunk, spans: Sequence[tuple[int, int]] = ()) -> str:
-    """The deep link to a passage: ``?passage=<chunk id>`` plus ``&span=<start>-<end>`` of the cited text."""
+def passage_link(chunk: Chunk, spans: Sequence[tuple[int, int]] = (), lang: str = "zh") -> str:
+    """The deep link to a passage: ``?passage=<chunk id>``, plus ``&span=<start>-<end>`` of the cited text
+    in the chunk and ``&lang=en`` for an English reference."""
     from urllib.parse import urlencode
 
     query = {"passage": chunk.id}
     if spans:
         query["span"] = f"{spans[0][0]}-{spans[-1][1]}"
+    if lang == "en":
+        query["lang"] = "en"
     return "?" + urlencode(query)
 
 
@@ -151,7 +154,7 @@ def render_passage(answer: Answer, passage: Passage, turn: int, context: DocCont
         f'<span class="title">{esc(c.title)}</span>'
         f'<span class="meta">{section}<span class="score">score {passage.score:.3f}</span></span></summary>'
     )
-    link = (f'<a class="deep-link" href="{esc(passage_link(c, spans))}" target="_blank" rel="noopener">'
+    link = (f'<a class="deep-link" href="{esc(passage_link(c, spans, lang))}" target="_blank" rel="noopener">'
             '链接到此段 / Link to this paragraph</a>')
     doc_view = ""
     if context is not None:
@@ -187,6 +190,34 @@ def render_sources(answer: Answer, turn: int, contexts: Mapping[str, DocContext]
         f'<div class="turn-head"><span class="turn-no">#{turn + 1}</span> {esc(answer.question)}</div>'
         f'<div class="turn-kind">{esc(head)}</div>{"".join(items)}'
     )
+
+
+def parse_span(text: str, length: int) -> tuple[int, int] | None:
+    """A deep link's ``span=<start>-<end>`` inside a text of ``length`` characters; None when malformed."""
+    start, sep, end = (text or "").partition("-")
+    if not (sep and start.isdigit() and end.isdigit()):
+        return None
+    a, b = int(start), min(int(end), length)
+    return (a, b) if 0 <= a < b else None
+
+
+def render_linked(chunk: Chunk, context: DocContext, span: tuple[int, int] | None, lang: str = "zh") -> str:
+    """A deep link's view (``?passage=<chunk id>&span=a-b``): the paragraph in its document, the linked
+    sentence highlighted (the whole chunk without a span)."""
+    text = context.paragraph or chunk.text
+    marked = highlight(text, shown_spans(text, chunk, [span or (0, len(chunk.text))]))
+    return (
+        '<div class="turn-head">链接的段落 / Linked paragraph</div>'
+        f'<div class="linked" id="citeqa-linked"><div class="cite-ref">{esc(cite_string(chunk, lang))}</div>'
+        f'<div class="title">{esc(chunk.title)}</div><div class="doc-name">{esc(chunk.doc)}'
+        f'{" · " + esc(chunk.section) if chunk.section else ""}</div>{context_rows(chunk, context, marked, lang)}</div>'
+    )
+
+
+def render_link_missing(chunk_id: str) -> str:
+    return ('<div class="turn-head">链接的段落 / Linked paragraph</div><div class="notice">'
+            f"索引中没有这个段落（文档可能已更新） / This paragraph is not in the index (the document may have "
+            f"changed): {esc(chunk_id)}</div>")
 
 
 def sources_panel(sections: Sequence[str], active: int | None = None) -> str:
