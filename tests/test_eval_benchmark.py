@@ -90,7 +90,9 @@ def test_cli_benchmark_in_english_reuses_the_benchmark_index(zh_run, settings: S
     result = CliRunner().invoke(app, ["--index-dir", str(settings.index_dir), "--embed-model", "none", "eval",
                                       "--benchmark", "xquad", "--lang", "en", "--limit", "12", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "up to date, reused" in " ".join(result.output.split())
+    flat = " ".join(result.output.split())
+    assert "up to date, reused" in flat
+    assert "en (n=12): key facts" in flat and "citeqa ÷ naive" in flat and "noise" in flat
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["overall"]["n"] == 12 and set(metrics["by_lang"]) >= {"en"} and metrics["by_lang"]["en"]["n"] == 12
     assert "naive" in metrics["baselines"]  # baselines run by default
