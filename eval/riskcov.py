@@ -97,13 +97,12 @@ def write_risk_coverage_png(curves: Mapping[str, Sequence[Mapping[str, float | N
             ax.scatter([1.0], [accuracy], s=40, marker="os^D"[k % 4], facecolor="none", edgecolor=line.get_color(),
                        zorder=4)
             ax.annotate(f"{lang} {label}: {accuracy:.2f}", (1.0, accuracy), textcoords="offset points",
-                        xytext=(-6, -12), ha="right", fontsize=7, color=line.get_color())
+                        xytext=(-8, 6 - 10 * k), ha="right", fontsize=7, color=line.get_color())
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("coverage (share of answerable questions answered)")
     ax.set_ylabel("accuracy among answered (key-fact recall)")
-    ax.set_title("Risk–coverage by answer confidence (★ = operating point, ○ = baselines, never refusing)",
-                 fontsize=10)
+    ax.set_title("Risk–coverage by answer confidence\n★ operating point · ○ baselines (never refuse)", fontsize=10)
     ax.grid(alpha=0.3)
     if curves:
         ax.legend(loc="lower left", fontsize=9)
