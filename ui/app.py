@@ -218,8 +218,9 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
         chatbot.like(like, [turns], None, queue=False, api_visibility="private")
 
         def upload(paths: list[str] | None, progress=gr.Progress()):
-            if not paths:
-                return "请先选择文件 / Choose files first.", gr.skip(), gr.skip(), None
+            """→ report, docs, docs_error, status, files (all five on every path; a missing one breaks the tab)."""
+            if not paths:  # nothing chosen, or Gradio refused the file (over the size limit)
+                return "请先选择文件 / Choose files first.", gr.skip(), gr.skip(), gr.skip(), None
 
             def tick(stage: str, done: int, total: int) -> None:
                 label = "读取 / loading" if stage == "load" else "嵌入 / embedding"

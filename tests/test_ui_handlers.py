@@ -1,0 +1,109 @@
+"""Every event handler of the chat returns exactly as many values as it has outputs, on every branch (Gradio
+turns a short tuple into an "Error" that breaks the tab)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag.settings import Settings
+
+QUESTION = "环境署氮问题工作组的第三次会议是在哪里召开的？"
+NOTE = "处理器说明.txt"
+NOTE_TEXT = "处理器说明\n\n1. 第九届湖泊观测会议于 2032 年在西宁举行。\n"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    import shutil
+
+    from ingest.run import ingest_paths
+    from rag.components import build_components
+    from rag.index.store import ChunkStore
+    from tests.conftest import CORPUS
+    from ui.app import create_app
+
+    root = tmp_path_factory.mktemp("handlers")
+    shutil.copytree(CORPUS, root / "corpus")
+    s = Settings(corpus_dir=root / "corpus", index_dir=root / "index", embed_model="none",
+                 feedback_path=root / "feedback.jsonl")
+    store = ChunkStore.open(s)
+    ingest_paths(None, s, store, None)
+    return create_app(s, build_components(s, store))
+
+
+def handler(app: Any, name: str) -> tuple[Callable[..., Any], int]:
+    """The app's handler named `name` and how many outputs Gradio expects from it."""
+    fns = [f for f in app.fns.values() if f.name == name]
+    assert fns, f"no handler named {name}: {sorted({f.name for f in app.fns.values()})}"
+    return fns[0].fn, len(fns[0].outputs)
+
+
+def assert_arity(result: Any, outputs: int, branch: str) -> None:
+    if outputs == 0:
+        assert result is None, branch
+    elif outputs == 1:
+        assert not isinstance(result, tuple) or len(result) == 1, branch
+    else:
+        assert isinstance(result, tuple) and len(result) == outputs, (branch, result)
+
+
+def every(result: Any) -> list[Any]:
+    """A generator handler's every yield; a plain handler's one result."""
+    return list(result) if hasattr(result, "__next__") else [result]
+
+
+def upload_file(app: Any, name: str, data: bytes) -> Path:
+    """A file where Gradio puts an upload: its temp dir, in a folder of its own."""
+    folder = Path(app.citeqa_backend.settings.index_dir).parent / "tmp" / f"hash-{name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def test_the_upload_handler_returns_all_five_outputs_on_every_branch(app: Any) -> None:
+    fn, outputs = handler(app, "upload")
+    assert outputs == 5
+    branches: dict[str, Callable[[], list[str] | None]] = {
+        "no file (nothing chosen, or Gradio rejected an oversized one)": lambda: None,
+        "an empty list": lambda: [],
+        "a rejected file": lambda: [str(upload_file(app, "坏.exe", b"MZ"))],
+        "an added file": lambda: [str(upload_file(app, NOTE, NOTE_TEXT.encode()))],
+        "an unchanged file": lambda: [str(upload_file(app, NOTE, NOTE_TEXT.encode()))],
+    }
+    for branch, paths in branches.items():
+        for result in every(fn(paths())):
+            assert_arity(result, outputs, branch)
+
+
+def test_the_chat_handlers_return_all_their_outputs_on_every_branch(app: Any) -> None:
+    backend = app.citeqa_backend
+    submit, n = handler(app, "submit")
+    assert_arity(submit("", []), n, "empty question")
+    assert_arity(submit(QUESTION, []), n, "a question")
+    respond, n = handler(app, "respond")
+    choice = backend.answerer_choices()[0]
+    for branch, q in {"no pending question": "", "a question": QUESTION}.items():
+        results = every(respond(q, [], 5, choice, False))
+        assert results
+        for result in results:
+            assert_arity(result, n, branch)
+    original = backend.ask_stream
+    backend.ask_stream = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom"))
+    try:
+        for result in every(respond(QUESTION, [], 5, choice, False)):
+            assert_arity(result, n, "answering fails")
+    finally:
+        backend.ask_stream = original
+    restart, n = handler(app, "restart")
+    assert_arity(restart(), n, "new chat")
+    show, n = handler(app, "show_documents")
+    assert_arity(show(), n, "documents tab")
+    load, n = handler(app, "<lambda>")
+    assert_arity(load(), n, "page load")
+    ask, n = handler(app, "ask")
+    assert_arity(ask(QUESTION, []), n, "api ask")
