@@ -161,6 +161,7 @@ def test_clicking_add_with_no_file_says_choose_a_file_and_the_documents_tab_keep
     page.locator("#citeqa-upload-report >> text=无文件之后.txt").wait_for()
     assert "✅" in page.locator("#citeqa-upload-report").inner_text()
     page.locator(f"#citeqa-status >> text=Documents: {count + 1}").wait_for()
+    assert not list(Path(app_server.app.citeqa_upload_dir).rglob("无文件之后.txt"))  # no temp copy left behind
 
 
 MARKUP_DOC = ("青海湖观鸟站记录\n\n"
