@@ -124,7 +124,7 @@ def test_an_uploaded_pdf_is_indexed_and_listed_in_the_documents_tab(page, app_se
     page.click("#citeqa-add")
     report = page.locator("#citeqa-upload-report")
     report.locator("text=氮管理测试报告.pdf").wait_for()
-    assert "✅" in report.inner_text()
+    assert "已加入 / Added" in report.inner_text()
     page.locator("#citeqa-docs >> text=氮管理测试报告.pdf").wait_for()
     assert (app_server.settings.corpus_dir / "氮管理测试报告.pdf").exists()
     assert "氮管理测试报告.pdf" in [d.doc for d in app_server.backend.components.store.documents()]
@@ -140,7 +140,7 @@ def test_a_bad_upload_is_reported_with_its_reason_and_nothing_is_lost(page, app_
     page.wait_for_selector("#citeqa-upload >> text=broken.pdf")
     page.click("#citeqa-add")
     page.locator("#citeqa-upload-report >> text=broken.pdf").wait_for()
-    assert "❌" in page.locator("#citeqa-upload-report").inner_text()
+    assert "未加入 / Not added" in page.locator("#citeqa-upload-report").inner_text()
     assert {d.doc for d in app_server.backend.components.store.documents()} == before
     assert not (app_server.settings.corpus_dir / "broken.pdf").exists()
 
@@ -159,7 +159,7 @@ def test_clicking_add_with_no_file_says_choose_a_file_and_the_documents_tab_keep
     page.wait_for_selector("#citeqa-upload >> text=无文件之后.txt")
     page.click("#citeqa-add")
     page.locator("#citeqa-upload-report >> text=无文件之后.txt").wait_for()
-    assert "✅" in page.locator("#citeqa-upload-report").inner_text()
+    assert "已加入 / Added" in page.locator("#citeqa-upload-report").inner_text()
     page.locator(f"#citeqa-status >> text=Documents: {count + 1}").wait_for()
     assert not list(Path(app_server.app.citeqa_upload_dir).rglob("无文件之后.txt"))  # no temp copy left behind
 

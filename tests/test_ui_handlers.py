@@ -111,6 +111,19 @@ def test_the_chat_handlers_return_all_their_outputs_on_every_branch(app: Any) ->
     assert_arity(load(), n, "page load")
     ask, n = handler(app, "ask")
     assert_arity(ask(QUESTION, []), n, "api ask")
+    exported, n = handler(app, "exported")
+    assert_arity(exported([]), n, "export, no turns")
+    open_link, n = handler(app, "open_link")
+    assert_arity(open_link(None), n, "page load without a passage link")
+    like, n = handler(app, "like")
+    assert n == 0
+
+
+def test_every_handler_of_the_app_is_covered_by_the_arity_tests(app: Any) -> None:
+    covered = {"submit", "respond", "restart", "show_documents", "<lambda>", "ask", "exported", "open_link", "like",
+               "upload"}
+    ours = {f.name for f in app.fns.values() if f.fn is not None and f.fn.__module__.startswith("ui.")}
+    assert ours and ours <= covered  # a new handler: add its branches to the tests above
 
 
 def test_an_upload_leaves_no_temporary_copy_behind_accepted_or_rejected(app: Any) -> None:

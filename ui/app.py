@@ -31,6 +31,7 @@ from ui.render import (
     render_user,
     sources_panel,
 )
+from ui.share import export_file, linked_passage
 from ui.uploads import discard_uploads, use_upload_dir
 
 if TYPE_CHECKING:
@@ -158,7 +159,10 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
                             question = gr.Textbox(show_label=False, scale=5, max_lines=4, elem_id="citeqa-question",
                                                   placeholder="输入问题… / Type a question…")
                             send = gr.Button("发送 / Send", variant="primary", scale=1, elem_id="citeqa-send")
-                        new_chat = gr.Button("新对话 / New chat", size="sm", elem_id="citeqa-new")
+                        with gr.Row():
+                            new_chat = gr.Button("新对话 / New chat", size="sm", elem_id="citeqa-new")
+                            export = gr.DownloadButton("导出 Markdown / Export", size="sm", elem_id="citeqa-export",
+                                                       value=None, interactive=False)
                         gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例 / Examples")
                         with gr.Accordion("设置 / Settings", open=False):
                             top_k = gr.Slider(1, max(20, settings.top_k), value=settings.top_k, step=1,
@@ -218,6 +222,20 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
 
         new_chat.click(restart, None, [chatbot, sources, turns, pending], queue=False, api_visibility="private")
         chatbot.clear(restart, None, [chatbot, sources, turns, pending], queue=False, api_visibility="private")
+
+        def exported(ts: list[ChatTurn]):
+            path = export_file(ts)
+            return gr.DownloadButton(value=path, interactive=path is not None)
+
+        turns.change(exported, [turns], [export], queue=False, api_visibility="private")
+
+        def open_link(request: gr.Request):
+            view = linked_passage(backend, dict(request.query_params) if request is not None else {})
+            return gr.skip() if view is None else sources_panel([view])
+
+        app.load(open_link, None, [sources], api_visibility="private").then(
+            None, None, None, js="() => { const el = document.querySelector('#citeqa-linked .ctx.cited');"
+                                 " if (el) el.scrollIntoView({block: 'center'}); }")
 
         def like(ts: list[ChatTurn], data: gr.LikeData) -> None:
             index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
