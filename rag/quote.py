@@ -27,7 +27,8 @@ _LEADING = re.compile(
     r"|[•·▪●◦‣∙*\-–—](?=\s)"  # bullets
     r")\s*"
 )
-_DIGITS = re.compile(r"\d{1,3}")
+_DIGITS = re.compile(r"\d+")
+_MARK_DIGITS = 3  # footnote numbers run to at most 999
 # what may come right before a footnote mark: a word character or closing punctuation
 _CLOSING = set(")）]】」』”’\"'.。》〉")
 # a number, not a mark, when the digits are read with these: CJK ordinals/approximations before them ...
@@ -53,7 +54,7 @@ def _is_cjk(ch: str) -> bool:
 
 def _is_mark(text: str, start: int, end: int, notes: Collection[int]) -> bool:
     """True when text[start:end] (digits) is a footnote reference mark (see the module docstring)."""
-    if int(text[start:end]) not in notes or start == 0:
+    if end - start > _MARK_DIGITS or int(text[start:end]) not in notes or start == 0:
         return False
     before = text[start - 1]
     after = text[end] if end < len(text) else ""
