@@ -11,7 +11,10 @@ from ui.render import (
     DocContext,
     Status,
     link_markers,
+    parse_span,
     render_answer,
+    render_link_missing,
+    render_linked,
     render_sources,
     render_status,
     render_unavailable,
@@ -234,3 +237,22 @@ def test_the_highlight_covers_the_source_span_the_answerer_recorded_even_for_a_c
 def test_the_unavailable_notice_uses_no_emoji():
     html = render_unavailable("server down")
     assert "⚠" not in html and 'class="icon-warn"' in html
+
+
+def test_a_deep_link_span_is_read_only_when_well_formed_and_inside_the_passage():
+    assert parse_span("3-10", 20) == (3, 10) and parse_span("3-99", 20) == (3, 20)
+    for bad in ("", "10-3", "a-b", "3", "-1-4", "25-30", "3-10<script>"):
+        assert parse_span(bad, 20) is None
+
+
+def test_a_linked_passage_is_shown_in_its_document_with_the_span_marked_and_a_bad_id_escaped():
+    cited = chunk(5, P1)
+    ctx = DocContext(paragraph=P1, before=(chunk(4, "前一段。"),), after=(chunk(6, "后一段。"),))
+    end = P1.index("。") + 1
+    html = render_linked(replace(cited, symbol="UNEP/EA.6/4"), ctx, (0, end), "en")
+    assert re.findall(r"<mark>(.*?)</mark>", html) == [P1[:end]]
+    assert "UNEP/EA.6/4, para. 5" in html and html.count('class="ctx') == 3 and 'id="citeqa-linked"' in html
+    whole = render_linked(cited, ctx, None)
+    assert re.findall(r"<mark>(.*?)</mark>", whole) == [P1]
+    missing = render_link_missing('<img src=x onerror="alert(1)">')
+    assert "<img" not in missing and "&lt;img" in missing

@@ -15,11 +15,24 @@ if TYPE_CHECKING:
     from ui.backend import Backend
 
 log = logging.getLogger(__name__)
+_exports: list[Path] = []  # this process's export folder, removed at exit
+
+
+def _export_dir() -> Path:
+    """One temp folder per process for the exports (Gradio copies each into its cache); removed at exit."""
+    if not _exports:
+        import atexit
+        import shutil
+        import tempfile
+
+        _exports.append(Path(tempfile.mkdtemp(prefix="citeqa-export-")))
+        atexit.register(shutil.rmtree, _exports[0], ignore_errors=True)
+    return _exports[0]
 
 
 def export_file(turns: list[ChatTurn]) -> str | None:
     """The conversation as Markdown in a new temp file (what the Export button downloads); None before any answer."""
-    import tempfile
+    import uuid
 
     from ui.export import conversation_markdown
 
@@ -27,7 +40,8 @@ def export_file(turns: list[ChatTurn]) -> str | None:
     if not any(a is not None for _, a in done):
         return None
     lang = next((a.language for _, a in reversed(done) if a is not None), "zh")
-    path = Path(tempfile.mkdtemp(prefix="citeqa-export-")) / "citeqa-conversation.md"
+    path = _export_dir() / uuid.uuid4().hex[:12] / "citeqa-conversation.md"
+    path.parent.mkdir()
     path.write_text(conversation_markdown(done, lang), encoding="utf-8")
     return str(path)
 

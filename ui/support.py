@@ -111,7 +111,8 @@ def supporting_quote(answer: Answer, passage: Passage) -> str:
     (the whole passage, cleaned, when no sentence can be singled out)."""
     chunk = passage.chunk
     spans = cited_spans(answer, passage) or [(0, len(chunk.text))]
-    parts = [clean_quote(chunk.text[a:b], chunk.notes)[0].strip() for a, b in spans]
+    own = chunk.paragraph if chunk.numbered else None
+    parts = [clean_quote(chunk.text[a:b], chunk.notes, own)[0].strip() for a, b in spans]
     return " … ".join(p for p in parts if p)
 
 
