@@ -62,7 +62,7 @@ def dev_sets(work: Path) -> list[DevSet]:
 
 def collect(dev: DevSet, base: Settings) -> list[Question]:
     """Build (or reuse) the set's index, then every answerable question's candidate lists."""
-    from eval.runner import document_raws
+    from eval.harness import document_raws
     from ingest.run import ingest_paths
     from rag.components import build_components
     from rag.index.store import ChunkStore
