@@ -77,8 +77,48 @@ def write_outputs(out_dir: Path, systems: Mapping[str, Breakdown], config: Mappi
     paths["report"].write_text(markdown_report(systems, config, problems, notices, curves, item_rows),
                                encoding="utf-8")
     write_chart(systems, paths["chart"])
-    write_risk_coverage_png(curves, paths["risk_coverage"])
+    write_risk_coverage_png(curves, paths["risk_coverage"], answer_references(systems, names[1:]))
     return paths
+
+
+def answer_references(systems: Mapping[str, Breakdown], names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """language → {baseline: accuracy among answered} for the baselines with answers (they answer everything, so
+    their accuracy is their key-fact recall; langchain-bm25 is left out: it cannot read Chinese)."""
+    out: dict[str, dict[str, float]] = {}
+    for name in names:
+        if name == "langchain-bm25":
+            continue
+        for lang, fig in systems[name]["by_lang"].items():
+            if fig.get("n") and fig.get("key_fact_recall") is not None:
+                out.setdefault(lang, {})[name] = fig["key_fact_recall"]
+    return out
+
+
+def headline_lines(systems: Mapping[str, Breakdown]) -> list[str]:
+    """Per language: citeqa's key facts and refusals with 95 % intervals, and citeqa ÷ the naive baseline."""
+    names = list(systems)
+    main = systems[names[0]]
+    naive = systems.get("naive")
+    lines = []
+    for lang, fig in main["by_lang"].items():
+        if not fig.get("n"):
+            continue
+
+        def pm(key: str, f: Mapping[str, Any] = fig) -> str:
+            value, ci = f.get(key), (f.get("ci95") or {}).get(key)
+            if value is None:
+                return "–"
+            return f"{value:.2f}" + (f" ± {(ci[1] - ci[0]) / 2:.2f}" if ci else "")
+
+        line = (f"{lang} (n={fig['n']}): key facts {pm('key_fact_recall')}, false refusals "
+                f"{pm('false_refusal_rate')}, unanswerable refused {pm('refusal_rate_unanswerable')}")
+        ref = naive["by_lang"].get(lang, {}).get("key_fact_recall") if naive else None
+        if ref is not None:
+            mine = fig.get("key_fact_recall") or 0.0
+            ratio = f"{mine / ref:.2f}×" if ref else ("∞" if mine else "–")
+            line += f"; naive key facts {ref:.2f} (citeqa ÷ naive {ratio})"
+        lines.append(line)
+    return lines
 
 
 TERMINAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10",

@@ -28,7 +28,8 @@ SHORT = {
 }
 NOISE_NOTE = ("± is half the width of the 95 % bootstrap interval over questions (2,000 resamples, seeded; exact "
               "bounds in metrics.json `ci95`). A difference between two runs or two systems that lies inside "
-              "these intervals is noise, not a change.")
+              "these intervals is noise, not a change. \"all n alike\" marks a figure where every one of fewer than 30 "
+              "items scored the same: the bootstrap then shows no spread, yet with so few items the rate is uncertain.")
 DEFINITIONS = ("key facts: share of an answerable item's key facts found in the answer (a refused answerable item "
                "counts as a miss); false refusal: refused answerable / answerable; refused (unanswerable): "
                "refused / unanswerable. R@1 is the share of an item's evidence strings inside the rank-1 passage; "
@@ -50,7 +51,13 @@ def with_ci(figures: Mapping[str, Any], key: str) -> str:
     ci = (figures.get("ci95") or {}).get(key)
     if value is None:
         return "–"
-    return f"{value:.2f} ± {(ci[1] - ci[0]) / 2:.2f}" if ci else f"{value:.2f}"
+    if not ci:
+        return f"{value:.2f}"
+    out = f"{value:.2f} ± {(ci[1] - ci[0]) / 2:.2f}"
+    n = figures.get("n_unanswerable" if key == "refusal_rate_unanswerable" else "n_answerable")
+    if ci[1] == ci[0] and n is not None and n < 30:  # all alike: the bootstrap cannot show a small count's doubt
+        out += f" (all {n} alike)"
+    return out
 
 
 def ratio(value: Any, ref: Any) -> str:

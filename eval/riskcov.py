@@ -70,8 +70,10 @@ def risk_coverage_by_lang(rows: Sequence[Mapping[str, object]]) -> dict[str, lis
     return {lang: risk_coverage(items) for lang, items in scored_items(rows).items()}
 
 
-def write_risk_coverage_png(curves: Mapping[str, Sequence[Mapping[str, float | None]]], path: Path) -> Path:
-    """One step curve per language (accuracy against coverage), the operating point marked (Agg backend)."""
+def write_risk_coverage_png(curves: Mapping[str, Sequence[Mapping[str, float | None]]], path: Path,
+                            references: Mapping[str, Mapping[str, float]] | None = None) -> Path:
+    """One step curve per language (accuracy against coverage), the operating point marked (Agg backend).
+    ``references``: language → {label: accuracy} of pipelines that never refuse (drawn at coverage 1)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -91,11 +93,16 @@ def write_risk_coverage_png(curves: Mapping[str, Sequence[Mapping[str, float | N
         ax.annotate(f"{lang} now: cov {float(op['coverage'] or 0):.2f}, acc {float(op['accuracy'] or 0):.2f}",
                     (float(op["coverage"] or 0), float(op["accuracy"] or 0)), textcoords="offset points",
                     xytext=(-10, 8), ha="right", fontsize=8)
+        for k, (label, accuracy) in enumerate((references or {}).get(lang, {}).items()):
+            ax.scatter([1.0], [accuracy], s=40, marker="os^D"[k % 4], facecolor="none", edgecolor=line.get_color(),
+                       zorder=4)
+            ax.annotate(f"{lang} {label}: {accuracy:.2f}", (1.0, accuracy), textcoords="offset points",
+                        xytext=(-8, 6 - 10 * k), ha="right", fontsize=7, color=line.get_color())
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("coverage (share of answerable questions answered)")
     ax.set_ylabel("accuracy among answered (key-fact recall)")
-    ax.set_title("Risk–coverage by answer confidence (★ = operating point)")
+    ax.set_title("Risk–coverage by answer confidence\n★ operating point · ○ baselines (never refuse)", fontsize=10)
     ax.grid(alpha=0.3)
     if curves:
         ax.legend(loc="lower left", fontsize=9)

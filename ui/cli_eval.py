@@ -56,7 +56,7 @@ def eval_command(
     """Run an eval set through citeqa and report retrieval, answer, citation, refusal and latency figures."""
     from eval.benchmarks import BENCHMARKS
     from eval.harness import evaluate
-    from eval.report import rich_table
+    from eval.report import headline_lines, rich_table
     from rag.index.store import StoreError
 
     settings = ctx.obj
@@ -109,6 +109,9 @@ def eval_command(
         console.print(f"[dim]{notice}[/]", highlight=False)
     console.print(rich_table(outcome.run.systems, title=f"citeqa eval ({outcome.config['mode'].get('retrieval')}, "
                                                        f"{outcome.config['mode'].get('answerer')})"))
+    for line in headline_lines(outcome.run.systems):
+        console.print(line, highlight=False)
+    console.print("(± = 95 % bootstrap interval; differences inside it are noise)", highlight=False)
     t = outcome.config["timings"]
     console.print(f"{len(outcome.run.results)} questions in {t['total_s']:.1f} s (citeqa {t.get('citeqa_s', 0):.1f} s, "
                   f"set-up {t['setup_s']:.1f} s). Wrote {outcome.paths['report'].parent}/ (metrics.json, "
