@@ -4,7 +4,7 @@ answerer and the notices to show with answers (lexical-only, missing models, LLM
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ class Components:
     version: str | None = None  # store version the lexical index and stats were built for
     reliability: Any = None  # rag.index.reliability.Reliability of the dense model on this index (None: no dense)
     translator: Any = None  # rag.translate.Translator: English questions over the text, by dictionary
+    pinned: bool = False  # a snapshot served by rag.live.LiveComponents: `refresh` leaves it as it is
 
     @property
     def mode(self) -> str:
@@ -56,9 +57,13 @@ def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
 
-def _translator(settings: Settings, stats: TermStats) -> Any:
-    from rag.translate import load_translator
+def _translator(settings: Settings, stats: TermStats, previous: Any = None) -> Any:
+    """The translator over these term statistics; the dictionary of `previous` is kept (it does not depend on
+    the index, and loading it takes seconds)."""
+    from rag.translate import Translator, load_translator
 
+    if previous is not None:
+        return Translator(stats, previous.reverse, previous.glossary, cache_dir=dictionary_cache(settings))
     return load_translator(stats, dictionary_cache(settings))
 
 
@@ -111,26 +116,34 @@ def build_components(settings: Settings, store: Any = None) -> Components:
                       rerank.reranker, store.version(), reliability, translator)
 
 
-def refresh(components: Components) -> bool:
-    """Follow the store when it changed (an ingest ran): reload BM25, term statistics and retriever.
-    Returns True when something was reloaded."""
+def rebuild(c: Components) -> Components:
+    """Components for the store's current version: BM25, term statistics, the dense model's reliability on
+    this index, the translator and the extractive answerer built again. `c` is not touched, so requests
+    running on it finish on it."""
     from rag.index.lexical import load_lexical
 
-    version = components.store.version()
-    if version == components.version:
+    version = c.store.version()
+    lexical = load_lexical(c.store, lexical_cache(c.settings))
+    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker)
+    retriever.reliability = reliability = _reliability(c.settings, c.store, retriever.embedder)
+    old = _notice(c.reliability)
+    notices = [n for n in c.notices if n != old] + ([_notice(reliability)] if _notice(reliability) else [])
+    stats = TermStats.from_texts(ch.text for ch in lexical.chunks)
+    retriever.translator = translator = _translator(c.settings, stats, c.translator)
+    extractive = ExtractiveAnswerer(stats, c.settings.max_answer_sentences, retriever.embedder, translator)
+    answerer = extractive if c.answerer is c.extractive else c.answerer
+    return replace(c, lexical=lexical, retriever=retriever, answerer=answerer, notices=notices, stats=stats,
+                   extractive=extractive, version=version, reliability=reliability, translator=translator)
+
+
+def refresh(components: Components) -> bool:
+    """Follow the store when it changed (an ingest ran), in place: for one user at a time (CLI, eval); the
+    chat serves pinned snapshots that `rag.live` swaps off the request path. True when something was reloaded."""
+    if components.pinned:
         return False
-    c = components
-    c.lexical = load_lexical(c.store, lexical_cache(c.settings))
-    retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker)
-    old, c.reliability = _notice(c.reliability), _reliability(c.settings, c.store, retriever.embedder)
-    retriever.reliability = c.reliability
-    c.notices = [n for n in c.notices if n != old] + ([_notice(c.reliability)] if _notice(c.reliability) else [])
-    c.retriever = retriever
-    c.stats = TermStats.from_texts(ch.text for ch in c.lexical.chunks)
-    retriever.translator = c.translator = _translator(c.settings, c.stats)
-    extractive = ExtractiveAnswerer(c.stats, c.settings.max_answer_sentences, c.retriever.embedder, c.translator)
-    if c.answerer is c.extractive:
-        c.answerer = extractive
-    c.extractive = extractive
-    c.version = version
+    if components.store.version() == components.version:
+        return False
+    new = rebuild(components)
+    for f in fields(Components):
+        setattr(components, f.name, getattr(new, f.name))
     return True
