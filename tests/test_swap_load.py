@@ -75,7 +75,7 @@ def test_answers_keep_flowing_while_an_upload_is_ingested_and_swapped_in(served:
 
     app, url, root = served
     backend = app.citeqa_backend
-    assert backend.components.mode == "hybrid" and backend.components.reliability is not None
+    assert backend.components.mode == "hybrid"
     run_level(url, QUESTIONS, 1, len(QUESTIONS), time.monotonic() + 300)  # warm-up (lazy loads), not counted
     rest = run_level(url, QUESTIONS, CLIENTS, 3, time.monotonic() + 300)
     assert rest.errors == 0, rest.error_samples
