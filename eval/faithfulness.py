@@ -26,17 +26,19 @@ class Faithfulness:
     refused: bool
     unsupported: list[str] = field(default_factory=list)  # shown sentences the independent rule rejects
     unchecked: int = 0  # shown English sentences over Chinese passages, no embedding model to judge them
+    fell_back: bool = False  # the LLM failed and another answerer answered (not counted in the rates)
 
     @property
     def dropped(self) -> int:
         return self.drafted - self.kept
 
 
-def of_answer(qid: str, lang: str, answer: Any, similarity: Similarity | None) -> Faithfulness:
-    """The figures of one ``rag.types.Answer``."""
+def of_answer(qid: str, lang: str, answer: Any, similarity: Similarity | None, model: str) -> Faithfulness:
+    """The figures of one ``rag.types.Answer`` drafted by ``model`` (its ``mode["answerer"]`` name)."""
     texts = {p.n: p.chunk.text for p in answer.retrieved}
     kept = [] if answer.refused else list(answer.sentences)
-    row = Faithfulness(qid, lang, len(kept) + len(answer.dropped), len(kept), bool(answer.refused))
+    row = Faithfulness(qid, lang, len(kept) + len(answer.dropped), len(kept), bool(answer.refused),
+                       fell_back=answer.mode.get("answerer") != model)
     for s in kept:
         why = problems(s.text, "\n".join(texts.get(n, "") for n in s.citations), similarity)
         if any(w.startswith("unchecked") for w in why):
@@ -48,30 +50,31 @@ def of_answer(qid: str, lang: str, answer: Any, similarity: Similarity | None) -
 
 def summary(rows: Sequence[Faithfulness]) -> dict[str, dict[str, float | int]]:
     """Per language (and "all"): questions, sentences drafted / kept / dropped, drop rate, refusals,
-    unsupported shown sentences."""
+    unsupported shown sentences (answers of a fallback answerer apart: ``fell_back``)."""
     out: dict[str, dict[str, float | int]] = {}
     for lang in sorted({r.lang for r in rows}) + ["all"]:
-        group = [r for r in rows if lang in ("all", r.lang)]
+        every = [r for r in rows if lang in ("all", r.lang)]
+        group = [r for r in every if not r.fell_back]
         drafted = sum(r.drafted for r in group)
         dropped = sum(r.dropped for r in group)
         out[lang] = {"questions": len(group), "drafted": drafted, "kept": drafted - dropped, "dropped": dropped,
                      "drop_rate": round(dropped / drafted, 3) if drafted else 0.0,
                      "refused": sum(r.refused for r in group),
                      "unsupported_shown": sum(len(r.unsupported) for r in group),
-                     "unchecked": sum(r.unchecked for r in group)}
+                     "unchecked": sum(r.unchecked for r in group), "fell_back": len(every) - len(group)}
     return out
 
 
 def markdown(rows: Sequence[Faithfulness], totals: dict[str, dict[str, float | int]], model: str) -> str:
     lines = [f"# Faithfulness of {model}", "",
-             "| language | questions | drafted | kept | dropped | drop rate | refused | unsupported shown |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| language | questions | drafted | kept | dropped | drop rate | refused | unsupported shown | "
+             "LLM failed |", "|---|---|---|---|---|---|---|---|---|"]
     for lang, t in totals.items():
         lines.append(f"| {lang} | {t['questions']} | {t['drafted']} | {t['kept']} | {t['dropped']} | "
-                     f"{t['drop_rate']:.0%} | {t['refused']} | {t['unsupported_shown']} |")
+                     f"{t['drop_rate']:.0%} | {t['refused']} | {t['unsupported_shown']} | {t['fell_back']} |")
     lines += ["", "| question | lang | drafted | kept | refused | unsupported shown |", "|---|---|---|---|---|---|"]
     lines += [f"| {r.id} | {r.lang} | {r.drafted} | {r.kept} | {'yes' if r.refused else 'no'} | "
-              f"{len(r.unsupported)} |" for r in rows]
+              f"{len(r.unsupported)} |" + (" (LLM failed)" if r.fell_back else "") for r in rows]
     bad = [f"- {r.id}: {u}" for r in rows for u in r.unsupported]
     if bad:
         lines += ["", "Shown sentences the independent rule rejects:", *bad]
@@ -82,7 +85,7 @@ def write_faithfulness(out_dir: Path, results: Sequence[Any], model: str) -> Pat
     """Judge every answered item of an eval run (``eval.runner.ItemResult``); write faithfulness.json and
     faithfulness.md to ``out_dir``; returns the .md path."""
     similarity = e5_similarity()
-    rows = [of_answer(r.item.id, r.item.lang, r.answer, similarity) for r in results if r.answer is not None]
+    rows = [of_answer(r.item.id, r.item.lang, r.answer, similarity, model) for r in results if r.answer is not None]
     totals = summary(rows)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = {"model": model, "summary": totals,

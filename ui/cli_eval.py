@@ -86,6 +86,8 @@ def eval_command(
         console.print(f"[dim]{notice}[/]", highlight=False)
     console.print(rich_table(outcome.run.systems, title=f"citeqa eval ({outcome.config['mode'].get('retrieval')}, "
                                                        f"{outcome.config['mode'].get('answerer')})"))
+    if "faithfulness" in outcome.paths:  # the LLM's drafts vs what enforcement kept (eval.faithfulness)
+        console.print(outcome.paths["faithfulness"].read_text(encoding="utf-8").split("\n\n| question")[0])
     console.print(f"Wrote {outcome.paths['report'].parent}/ (metrics.json, results.jsonl, report.md, chart.png)",
                   highlight=False)
     if not outcome.run.results:
