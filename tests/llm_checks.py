@@ -60,8 +60,8 @@ def llm_answer_problems(answer: Answer, similarity: Similarity | None) -> list[s
         why = problems(s.text, passage, similarity)
         if why:
             out.append(f"unsupported sentence {s.text!r} citing {s.citations}: {'; '.join(why)}")
-        if echoes(s.text, (*prompt_texts(), answer.question), passage):
-            out.append(f"sentence {s.text!r} echoes the prompt or the question")
+        if echoes(s.text, prompt_texts(), passage):
+            out.append(f"sentence {s.text!r} echoes the prompt's rule text")
         if _squash(s.text) not in _squash(answer.answer):
             out.append(f"sentence {s.text!r} is not in the shown text")
     return out
