@@ -1,9 +1,10 @@
-"""How often an LLM's drafts would have misled a reader: ``citeqa eval --answerer openai|ollama`` writes
-``faithfulness.json`` and ``faithfulness.md`` beside the report.
+"""How often an LLM's drafts would have misled a reader: ``citeqa eval --answerer openai|ollama`` scores
+every answer with ``FaithfulnessScorer`` (an ``eval.runner.ItemScorer``: figures in results.jsonl under
+``extra["faithfulness.*"]``) and writes ``faithfulness.json`` and ``faithfulness.md`` beside the report.
 
 Per question: the sentences the model drafted (kept + dropped by citation enforcement, over the draft and
-the corrective retry), the sentences kept and shown, and whether any shown sentence fails the independent
-support rule of ``eval.support_rule``. Per language: the share of drafted sentences dropped.
+the corrective retry), the sentences kept and shown, and any shown sentence the independent support rule of
+``eval.support_rule`` rejects. Per language: the share of drafted sentences dropped.
 """
 
 from __future__ import annotations
@@ -81,11 +82,38 @@ def markdown(rows: Sequence[Faithfulness], totals: dict[str, dict[str, float | i
     return "\n".join(lines) + "\n"
 
 
+class FaithfulnessScorer:
+    """``ItemScorer`` for answers drafted by the LLM answerer named ``model`` (``"llm:<model>"``)."""
+
+    name = "faithfulness"
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._similarity: Similarity | None = None
+        self._loaded = False
+
+    def score(self, item: Any, answer: Any) -> dict[str, float | str | list[str] | None]:
+        if not self._loaded:
+            self._similarity, self._loaded = e5_similarity(), True
+        row = of_answer(item.id, item.lang, answer, self._similarity, self.model)
+        return {"drafted": row.drafted, "kept": row.kept, "refused": float(row.refused),
+                "unsupported": row.unsupported, "unchecked": row.unchecked, "fell_back": float(row.fell_back)}
+
+
+def from_extra(qid: str, lang: str, extra: dict[str, Any]) -> Faithfulness | None:
+    """A row back from an item's ``extra`` (None when the scorer did not run on it)."""
+    if "faithfulness.drafted" not in extra:
+        return None
+    get = extra.get
+    return Faithfulness(qid, lang, int(get("faithfulness.drafted") or 0), int(get("faithfulness.kept") or 0),
+                        bool(get("faithfulness.refused")), list(get("faithfulness.unsupported") or []),
+                        int(get("faithfulness.unchecked") or 0), bool(get("faithfulness.fell_back")))
+
+
 def write_faithfulness(out_dir: Path, results: Sequence[Any], model: str) -> Path:
-    """Judge every answered item of an eval run (``eval.runner.ItemResult``); write faithfulness.json and
-    faithfulness.md to ``out_dir``; returns the .md path."""
-    similarity = e5_similarity()
-    rows = [of_answer(r.item.id, r.item.lang, r.answer, similarity, model) for r in results if r.answer is not None]
+    """faithfulness.json and faithfulness.md in ``out_dir`` from an eval run's results (``ItemResult``s
+    scored by ``FaithfulnessScorer``); returns the .md path."""
+    rows = [r for r in (from_extra(x.item.id, x.item.lang, x.extra) for x in results) if r is not None]
     totals = summary(rows)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = {"model": model, "summary": totals,

@@ -118,9 +118,5 @@ def evaluate(settings: Any, questions: Sequence[Path] = (), out_dir: Path | None
     problem_lines = [str(p) for p in problems]
     paths = write_outputs(out_dir or default_out_dir(), run.systems, config, [r.to_row() for r in run.results],
                           problem_lines, run.notices)
-    if settings.answerer != "extractive":  # how often the LLM's drafts were dropped (eval.faithfulness)
-        from eval.faithfulness import write_faithfulness
-
-        paths["faithfulness"] = write_faithfulness(paths["report"].parent, run.results, components.answerer.name)
     config["timings"]["total_s"] = round(time.perf_counter() - started, 2)
     return EvalOutcome(run, paths, problem_lines, config)
