@@ -20,7 +20,7 @@ from functools import cache
 
 OVERLAP = 0.5  # share of the sentence's bigrams / content words found in the cited text
 CROSS_LINGUAL = 0.78  # e5-small cosine, English sentence vs Chinese passage (unrelated ≈ .74, faithful ≈ .80+)
-ECHO_CHARS = 12  # a shown sentence sharing this many consecutive characters with the prompt is an echo
+ECHO_TOKENS = 8  # a shown sentence sharing this many consecutive tokens with the prompt's rules is an echo
 
 Similarity = Callable[[str, str], float]
 MARKERS = re.compile(r"[\[［【]\s*\^?\s*[0-9０-９]+(?:\s*[,，、;；\-–]\s*[0-9０-９]+)*\s*[\]］】]")
@@ -186,21 +186,21 @@ def problems(sentence: str, cited: str, similarity: Similarity | None = None) ->
     return out
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^\w]", "", strip_markers(text)).lower()
+def _tokens(text: str) -> list[str]:
+    """Chinese characters one by one, other words whole, lower-cased (markers and punctuation out)."""
+    return re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]|[^\W\u3400-\u4dbf\u4e00-\u9fff]+",
+                      strip_markers(_fold(text)).lower())
+
+
+def _windows(tokens: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i:i + ECHO_TOKENS]) for i in range(len(tokens) - ECHO_TOKENS + 1)}
 
 
 def echoes(sentence: str, sources: Iterable[str], cited: str = "") -> bool:
-    """The sentence repeats ``ECHO_CHARS`` or more consecutive characters of one of ``sources`` (the prompt,
-    the rule texts, the question) that the cited passage does not hold."""
-    s, passage = _squash(sentence), _squash(cited)
-    for source in sources:
-        src = _squash(source)
-        for i in range(0, max(len(s) - ECHO_CHARS + 1, 0)):
-            piece = s[i:i + ECHO_CHARS]
-            if piece in src and piece not in passage:
-                return True
-    return False
+    """The sentence repeats ``ECHO_TOKENS`` or more consecutive tokens (Chinese characters, words) of one of
+    ``sources`` (the prompt's rule texts) that the cited passage does not hold."""
+    mine = _windows(_tokens(sentence)) - _windows(_tokens(cited))
+    return any(mine & _windows(_tokens(source)) for source in sources)
 
 
 def e5_similarity() -> Similarity | None:
