@@ -73,7 +73,7 @@ def test_the_stream_ends_with_the_enforced_answer_on_the_page(browser, llm_app, 
         page.wait_for_selector("#citeqa-chat .citeqa-answer:not(.streaming)")
         drafts = [d.strip() for d in page.evaluate("window.__drafts") if d.strip() not in ("", "…")]
         answer = page.locator("#citeqa-chat .citeqa-answer").first
-        shown = answer.inner_text()
+        shown, answer_class = answer.inner_text(), answer.get_attribute("class") or ""
         passages = {int(el.get_attribute("id").rsplit("-", 1)[1]): el.locator(".para").inner_text()
                     for el in page.locator("#citeqa-sources details.src").all()}
         ARTIFACTS.mkdir(exist_ok=True)
@@ -82,7 +82,7 @@ def test_the_stream_ends_with_the_enforced_answer_on_the_page(browser, llm_app, 
         context.close()
     assert len(set(drafts)) >= 5, f"the draft did not stream into the page: {drafts[:3]}"
     assert passages, "no passage listed under Sources (cited, or the closest for a refusal)"
-    assert "error" not in (answer_class := answer.get_attribute("class") or ""), shown
+    assert "error" not in answer_class, shown
     sentences = [(m.group(1) + m.group(3), [int(n) for n in re.findall(r"\d+", m.group(2))])
                  for m in SENTENCE.finditer(shown)]
     if "refusal" in answer_class:
