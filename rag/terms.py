@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rag.index.lexical import STOP_WORDS, normalise
 
@@ -178,7 +179,7 @@ def sub_questions(question: str) -> list[str]:
         masked = _TITLE.sub(lambda t: "□" * len(t.group()), part)  # never split inside a title or quote
         m = _CONJUNCTS.search(masked) if _BOTH.search(question) else None
         if not _CJK.search(part):  # English: "the 2020 and 2024 reports", "in report A and in report B"
-            from rag.english import conjunct_parts
+            from rag.index.english import conjunct_parts
 
             out += conjunct_parts(part)
         elif m:
@@ -188,3 +189,42 @@ def sub_questions(question: str) -> list[str]:
         else:
             out.append(part)
     return out
+
+
+ABSENT_WEIGHT = 0.6  # an absent group's weight, times the weight of a word found in ABSENT_DF chunk(s)
+
+
+class TermTranslator:
+    """The index's dictionary translator (``rag.index.translate.Translator``) with the answer side's key terms:
+    everything else is delegated to it."""
+
+    def __init__(self, translator: Any, stats: TermStats) -> None:
+        self.translator = translator
+        self.stats = stats
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.translator, name)
+
+    def terms(self, question: str) -> list[Term]:
+        """Key terms of an English (or mixed) question, in Chinese matching form."""
+        out: list[Term] = []
+        absent_weight = ABSENT_WEIGHT * self.stats.idf_at(ABSENT_DF)
+        for g in self.translator.translate(question).groups:
+            if g.kind == "unknown":
+                continue
+            if not g.alts:  # identifiers ("COP30") are what they are: no paraphrase can stand in for them
+                full = re.search(r"\d", g.source) is not None
+                out.append(Term(norm(g.source), self.stats.idf_at(ABSENT_DF) if full else absent_weight, True))
+                continue
+            names = [a for a, _ in g.alts]
+            weight = self.weight(g)
+            if weight > 0:
+                out.append(Term(names[0], weight, False, tuple(names[1:])))
+        return out
+
+    def weight(self, group: Any) -> float:
+        """A rendered group's weight: the IDF of the chunks holding any of its renderings (half for single
+        Chinese characters)."""
+        names = [a for a, _ in group.alts]
+        df = sum(1 for t in self.stats.texts if any(a in t for a in names))
+        return self.stats.idf_at(df) * (0.5 if all(len(a) == 1 and not a.isdigit() for a in names) else 1.0)

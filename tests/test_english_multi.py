@@ -5,11 +5,11 @@ the dictionary."""
 from __future__ import annotations
 
 from rag.converse import answer_terms
-from rag.dictionary import build_reverse
-from rag.english import conjunct_parts
+from rag.index.dictionary import build_reverse
+from rag.index.english import conjunct_parts
 from rag.index.lexical import LexicalIndex
-from rag.terms import TermStats, sub_questions
-from rag.translate import Translator
+from rag.index.translate import Translator
+from rag.terms import TermStats, TermTranslator, sub_questions
 from rag.types import Chunk
 
 CEDICT = [
@@ -22,7 +22,7 @@ TEXTS = ["该活动将突出养分和废水的作用。", "共有50个国家参�
 
 
 def _translator() -> Translator:
-    return Translator(TermStats.from_texts(TEXTS), build_reverse(CEDICT), {"unep": ["环境署"]})
+    return TermTranslator(Translator(TEXTS, build_reverse(CEDICT), {"unep": ["环境署"]}), TermStats.from_texts(TEXTS))
 
 
 def test_two_years_joined_by_and_make_one_question_per_year():

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from rag.chain import DICTIONARY_NOTICE, ZH_QUOTE_NOTICE, ask
-from rag.dictionary import build_reverse, clean_gloss, load_glossary, parse_line
-from rag.english import lemmas, zh_numeral
 from rag.evidence import CROSS_LINGUAL
+from rag.index.dictionary import build_reverse, clean_gloss, load_glossary, parse_line
+from rag.index.english import lemmas, zh_numeral
 from rag.index.lexical import LexicalIndex
-from rag.terms import TermStats, coverage
-from rag.translate import FANOUT, Translator
+from rag.index.translate import FANOUT, Translator
+from rag.terms import TermStats, TermTranslator, coverage
 from rag.types import Chunk
 from tests.answer_checks import answer_problems
 
@@ -44,7 +44,8 @@ TEXTS = ["各国同意削减温室气体排放，减少氮污染。", "内罗毕
 @pytest.fixture(scope="module")
 def translator() -> Translator:
     stats = TermStats.from_texts(TEXTS)
-    return Translator(stats, build_reverse(CEDICT), {"member state": ["会员国"], "unep": ["环境署"]})
+    return TermTranslator(Translator(TEXTS, build_reverse(CEDICT), {"member state": ["会员国"], "unep": ["环境署"]}),
+                          stats)
 
 
 def _renderings(tr: Translator, question: str) -> dict[str, list[str]]:
