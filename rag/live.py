@@ -29,15 +29,16 @@ class LiveComponents:
     @property
     def current(self) -> Components:
         """The snapshot a new request runs with (never waits for a rebuild; starts one when the index moved on).
-        A store that cannot be read is left for the request itself to report."""
+        A store that cannot be read raises here (`StoreUnavailable` for a server gone away), as the request would."""
         c = self._current
-        try:
-            moved = c.store.version() != c.version
-        except Exception:  # e.g. the Chroma server went away: the request says so in one line
-            return c
-        if moved:
+        if c.store.version() != c.version:
             self._start()
         return c
+
+    @property
+    def snapshot(self) -> Components:
+        """The current snapshot, without asking the store (for what must not fail: the status line)."""
+        return self._current
 
     @property
     def building(self) -> bool:

