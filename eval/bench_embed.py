@@ -51,9 +51,9 @@ def routes(model_dir: Path) -> dict[str, tuple[Encode, Encode]]:
     from sentence_transformers import SentenceTransformer
 
     fp32 = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-    int8 = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-    int8[0].auto_model = torch.ao.quantization.quantize_dynamic(int8[0].auto_model, {torch.nn.Linear},
-                                                                 dtype=torch.qint8)
+    int8 = torch.ao.quantization.quantize_dynamic(  # every Linear layer of the whole model, in place
+        SentenceTransformer(str(model_dir), device="cpu", local_files_only=True), {torch.nn.Linear},
+        dtype=torch.qint8, inplace=True)
 
     def st(model: object, prefix: str) -> Encode:
         return lambda texts: model.encode([prefix + t for t in texts], batch_size=16,  # type: ignore[attr-defined]
