@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.answer import Answerer, ExtractiveAnswerer
+from rag.answering.base import Answerer
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.model import AnswerModel
+from rag.answering.signals import TermWeights, Vectors
 from rag.index.retrieve import HybridRetriever, Retriever
+from rag.params import load_params
 from rag.settings import Settings
 from rag.terms import TermStats
 
@@ -25,8 +29,9 @@ class Components:
     retriever: Retriever
     answerer: Answerer
     notices: list[str] = field(default_factory=list)
-    stats: TermStats = field(default_factory=lambda: TermStats([]))  # term document frequencies (key terms)
+    stats: TermStats = field(default_factory=lambda: TermStats([]))  # term document frequencies (translator)
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
+    model: AnswerModel | None = None  # ranks candidate answers and judges answerability
     reranker: Any = None
     version: str | None = None  # store version the lexical index and stats were built for
     reliability: Any = None  # rag.index.reliability.Reliability of the dense model on this index (None: no dense)
@@ -78,8 +83,9 @@ def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[
         return extractive
 
 
-def build_components(settings: Settings, store: Any = None) -> Components:
-    """Open the store (or use ``store``), load the embedder, the BM25 index and the answerer."""
+def build_components(settings: Settings, store: Any = None, embedder: Any = None) -> Components:
+    """Open the store (or use ``store``), load the embedder (or use ``embedder``), the BM25 index and the
+    answerer."""
     from rag.index.embed import load_embedder
     from rag.index.lexical import load_lexical
     from rag.index.rerank import load_reranker
@@ -87,10 +93,11 @@ def build_components(settings: Settings, store: Any = None) -> Components:
 
     store = store if store is not None else ChunkStore.open(settings)
     notices: list[str] = []
-    status = load_embedder(settings)
-    if status.notice:
-        notices.append(status.notice)
-    embedder = status.embedder
+    if embedder is None:
+        status = load_embedder(settings)
+        if status.notice:
+            notices.append(status.notice)
+        embedder = status.embedder
     if embedder is not None and store.version() is not None and not store.dense_ready(embedder):
         notices.append(f"The index was built with '{store.embedder_id()}', not '{embedder.id}' — run `citeqa ingest` "
                        "to re-embed; answering lexical-only (BM25) until then.")
@@ -105,10 +112,16 @@ def build_components(settings: Settings, store: Any = None) -> Components:
         notices.append(_notice(reliability))
     stats = TermStats.from_texts(c.text for c in lexical.chunks)
     retriever.translator = translator = _translator(settings, stats)
-    extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, dense, translator)
+    model = answer_model(lexical.chunks, dense)
+    extractive = ExtractiveAnswerer(model, settings.max_answer_sentences)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
-                      rerank.reranker, store.version(), reliability, translator)
+                      model, rerank.reranker, store.version(), reliability, translator)
+
+
+def answer_model(chunks: Any, dense: Any) -> AnswerModel:
+    """The answer model over this index's term weights and the dense embedder (None: lexical-only)."""
+    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(dense))
 
 
 def refresh(components: Components) -> bool:
@@ -128,7 +141,8 @@ def refresh(components: Components) -> bool:
     c.retriever = retriever
     c.stats = TermStats.from_texts(ch.text for ch in c.lexical.chunks)
     retriever.translator = c.translator = _translator(c.settings, c.stats)
-    extractive = ExtractiveAnswerer(c.stats, c.settings.max_answer_sentences, c.retriever.embedder, c.translator)
+    c.model = answer_model(c.lexical.chunks, retriever.embedder)
+    extractive = ExtractiveAnswerer(c.model, c.settings.max_answer_sentences)
     if c.answerer is c.extractive:
         c.answerer = extractive
     c.extractive = extractive

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from rag.answer import Answerer
+from rag.answering.base import Answerer
 from rag.cite import REFUSAL
 from rag.lang import detect_language
 from rag.settings import Settings

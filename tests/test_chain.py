@@ -7,11 +7,9 @@ import json
 import pytest
 
 from ingest.run import ingest_paths
-from rag.chain import DICTIONARY_NOTICE, ask, ask_stream
+from rag.chain import ask, ask_stream
 from rag.cite import REFUSAL
 from rag.components import build_components
-from rag.converse import heuristic_query, is_followup
-from rag.evidence import CROSS_LINGUAL
 from rag.index.store import ChunkStore
 from rag.types import Turn
 from tests.answer_checks import answer_problems
@@ -67,14 +65,6 @@ def test_on_topic_question_whose_answer_is_absent_is_refused_with_passages_offer
     assert any("东非" in p.chunk.text for p in answer.passages)  # the closest passages, for checking
 
 
-def test_english_question_the_dictionary_cannot_render_is_refused_with_the_reason(corpus_components):
-    answer = ask("What is quantum chromodynamics, blorf?", corpus_components)
-    assert answer.refused and answer.language == "en"
-    assert answer.answer.count(CROSS_LINGUAL) == 1 and CROSS_LINGUAL not in answer.mode["notice"]
-    assert "lexical-only" in answer.mode["notice"]  # the notice keeps the embedder state
-    assert DICTIONARY_NOTICE not in answer.mode["notice"]
-
-
 def test_follow_up_carries_the_previous_question_into_retrieval(corpus_components):
     history = [{"role": "user", "content": "环境署的国际甲烷排放观测站在2024年前九个月通报了多少起甲烷泄漏？"},
                {"role": "assistant", "content": "通报了1066起泄漏事件。"}]
@@ -95,16 +85,6 @@ def test_follow_up_whose_answer_is_absent_is_refused_not_answered_from_another_t
                {"role": "assistant", "content": "正在为加沙人民清理和管理约5000万吨废墟残渣提供技术支持[1]。"}]
     answer = ask("这个项目什么时候完成？", corpus_components, history=history)
     assert answer.refused and any("加沙" in p.chunk.text for p in answer.passages)
-
-
-def test_follow_up_heuristic():
-    history = [Turn("user", "环境署氮问题工作组的共同主席来自哪些国家？"), Turn("assistant", "印度和罗马尼亚。")]
-    assert is_followup("那会员国一共为它提名了多少名联络人？") and is_followup("How long did they run?")
-    assert not is_followup("环境署在2024年帮助哪几个小岛屿发展中国家建立自然灾害预警系统？")
-    query = heuristic_query("那会员国一共为它提名了多少名联络人？", history)
-    assert query.question == "那会员国一共为它提名了多少名联络人？" and "共同主席" in query.text
-    assert heuristic_query("那它呢？", []).text == "那它呢？"  # nothing to carry
-    assert query.context == "印度和罗马尼亚。"  # the last answer: what a follow-up's answer must add to
 
 
 def test_stream_of_an_extractive_answer_is_the_final_answer(corpus_components):
@@ -151,7 +131,6 @@ def test_hybrid_mode_fuses_dense_and_lexical_rankings_and_says_so(settings, tiny
     assert all({"bm25", "dense", "rrf"} <= set(p.scores) for p in answer.retrieved if "bm25" in p.scores)
     assert any("dense" in p.scores for p in answer.retrieved)
     english = ask("Where was the blue whale pilot project carried out?", components)
-    assert CROSS_LINGUAL not in english.answer  # the embedding model is there: no lexical-only excuse
 
 
 def test_index_built_without_embeddings_is_searched_lexically_with_a_notice(settings, tiny_model_path, tmp_path):
