@@ -11,7 +11,6 @@ from rag.chain import ask, ask_stream
 from rag.cite import REFUSAL
 from rag.components import build_components
 from rag.index.store import ChunkStore
-from rag.types import Turn
 from tests.answer_checks import answer_problems
 
 
@@ -131,6 +130,7 @@ def test_hybrid_mode_fuses_dense_and_lexical_rankings_and_says_so(settings, tiny
     assert all({"bm25", "dense", "rrf"} <= set(p.scores) for p in answer.retrieved if "bm25" in p.scores)
     assert any("dense" in p.scores for p in answer.retrieved)
     english = ask("Where was the blue whale pilot project carried out?", components)
+    assert english.language == "en" and english.mode["retrieval"] == "hybrid"
 
 
 def test_index_built_without_embeddings_is_searched_lexically_with_a_notice(settings, tiny_model_path, tmp_path):
