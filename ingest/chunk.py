@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ingest.clean import squeeze
@@ -18,6 +19,7 @@ from rag.types import Chunk
 
 if TYPE_CHECKING:
     from ingest.load import Document
+    from ingest.manifest import DocMeta
 
 _SENTENCE = re.compile(r"[。！？!?…]+[”’」』）)】》\"']*|\.[”’\"')\]]*(?=\s)")
 _CLAUSE = re.compile(r"[；;]")
@@ -46,7 +48,9 @@ def looks_tabular(text: str) -> bool:
     return digits >= 0.2 or (bool(_CJK.search(text)) and len(fields) >= 3 and short >= 0.75)
 
 
-def chunk_document(document: Document, title: str, chunk_size: int = 400) -> list[Chunk]:
+def chunk_document(document: Document, title: str, chunk_size: int = 400, meta: DocMeta | None = None) -> list[Chunk]:
+    """The document's chunks, each carrying what a reference names (symbol, short titles, year from the
+    manifest entry ``meta``) and the footnote numbers whose marks may sit in it (see ``note_regions``)."""
     seg = segment(document)
     chunks: list[Chunk] = []
     parts: dict[tuple[str, int | None, int], int] = {}  # pieces of one paragraph continue its part count
@@ -56,7 +60,36 @@ def chunk_document(document: Document, title: str, chunk_size: int = 400) -> lis
             part = parts.get(key, 0)
             parts[key] = part + 1
             chunks.append(_make_chunk(document, title, para, start, end, part))
-    return chunks
+    short_zh, short_en = meta.short_titles() if meta is not None else ("", "")
+    regions = note_regions([(p.start, p.end, p.kind == "footnote", p.number) for p in seg.paragraphs])
+    return [replace(c, symbol=meta.symbol.strip() if meta else "", short_title=short_zh or title,
+                    short_title_en=short_en, year=(meta.year or 0) if meta else 0,
+                    notes=notes_in(c.char_start, c.char_end, regions) if c.kind == "body" else ())
+            for c in chunks]
+
+
+def note_regions(paragraphs: list[tuple[int, int, bool, int | None]]) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(start, end, numbers): the stretch of the document where the marks of a block of footnotes sit.
+
+    ``paragraphs`` are (start, end, is_footnote, footnote number) in any order. Footnotes with no body
+    text between them form a block (a page foot, or the endnotes); their marks sit in the text between
+    the previous block and this one.
+    """
+    out: list[tuple[int, int, tuple[int, ...]]] = []
+    prev_end, block = 0, []  # block: the current run of footnotes
+    for start, end, is_note, number in sorted(paragraphs, key=lambda p: p[0]) + [(1 << 62, 1 << 62, False, None)]:
+        if is_note:
+            block.append((start, end, number))
+            continue
+        if block:
+            out.append((prev_end, block[0][0], tuple(n for _, _, n in block if n)))
+            prev_end, block = block[-1][1], []
+    return out
+
+
+def notes_in(start: int, end: int, regions: list[tuple[int, int, tuple[int, ...]]]) -> tuple[int, ...]:
+    """Footnote numbers whose marks may sit in the text at [start, end)."""
+    return tuple(n for a, b, numbers in regions if start < b and end > a for n in numbers)
 
 
 def _make_chunk(document: Document, title: str, para: Paragraph, start: int, end: int, part: int) -> Chunk:

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from ingest.load import Document
 
 MANIFEST_NAME = "corpus.toml"
-_FIELDS = {"title_zh": str, "title_en": str, "symbol": str, "year": int, "kind": str}
+_FIELDS = {"title_zh": str, "title_en": str, "symbol": str, "year": int, "kind": str,
+           "short_title_zh": str, "short_title_en": str}
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,16 @@ class DocMeta:
     symbol: str = ""
     year: int | None = None
     kind: str = ""
+    short_title_zh: str = ""  # how references name a document without a symbol (default: the title)
+    short_title_en: str = ""
+
+    def short_titles(self) -> tuple[str, str]:
+        """(Chinese, English) short titles, each falling back to the full title in that language."""
+        return (self.short_title_zh.strip() or self.title_zh.strip(), self.short_title_en.strip() or self.title_en.strip())
+
+    def label_key(self) -> str:
+        """What references take from this entry, as one string (a change re-processes the document)."""
+        return "\x1f".join((self.symbol.strip(), *self.short_titles(), str(self.year or 0)))
 
 
 class ManifestError(ValueError):

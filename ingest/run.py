@@ -63,6 +63,7 @@ class _Loaded:
     sha256: str
     title: str
     chunks: list[Chunk]
+    label: str = ""  # the manifest entry's label key (see DocMeta.label_key)
 
 
 def file_sha256(path: Path) -> str:
@@ -84,7 +85,7 @@ def chunking_signature(settings: Settings) -> str:
     return f"size={settings.chunk_size};chunker={_chunker_digest()}"
 
 
-_CHUNKING_MODULES = ("load", "clean", "layout", "sections", "segment", "titles", "chunk")
+_CHUNKING_MODULES = ("load", "clean", "layout", "sections", "segment", "titles", "chunk", "manifest")
 
 
 def _chunker_digest(package: Path | None = None) -> str:
@@ -98,9 +99,16 @@ def _chunker_digest(package: Path | None = None) -> str:
 
 
 def _retitled(files: dict[str, Path], manifest: dict[str, DocMeta], store: ChunkStore) -> set[str]:
-    """Indexed files whose manifest title (corpus.toml) no longer matches the title their chunks carry."""
-    stored = {d.doc: d.title for d in store.documents()}
-    return {n for n in files if n in stored and (t := manifest_title(manifest.get(n))) is not None and t != stored[n]}
+    """Indexed files whose manifest entry (corpus.toml) no longer matches the title, symbol, short titles or
+    year their chunks carry."""
+    stored = {d.doc: d for d in store.documents()}
+
+    def changed(n: str) -> bool:
+        meta, info = manifest.get(n), stored[n]
+        title = manifest_title(meta)
+        return (title is not None and title != info.title) or (meta.label_key() if meta else "") != info.label
+
+    return {n for n in files if n in stored and changed(n)}
 
 
 def count_paragraphs(chunks: list[Chunk]) -> int:
@@ -152,7 +160,7 @@ def _load(files: dict[str, Path], hashes: dict[str, str], settings: Settings, ma
         try:
             document = load_document(path)
             title = title_for(name, manifest.get(name), document)
-            chunks = chunk_document(document, title, settings.chunk_size)
+            chunks = chunk_document(document, title, settings.chunk_size, manifest.get(name))
         except LoadError as exc:
             skipped.append((str(path), str(getattr(exc, "reason", exc))))
         except Exception as exc:  # one odd file must not stop the others
@@ -160,7 +168,8 @@ def _load(files: dict[str, Path], hashes: dict[str, str], settings: Settings, ma
             skipped.append((str(path), f"unexpected error: {type(exc).__name__}: {exc}"))
         else:
             if chunks:
-                loaded[name] = _Loaded(path, hashes[name], title, chunks)
+                meta = manifest.get(name)
+                loaded[name] = _Loaded(path, hashes[name], title, chunks, meta.label_key() if meta else "")
             else:
                 skipped.append((str(path), "no text to index"))
         if progress:
@@ -277,7 +286,7 @@ def _write(store: ChunkStore, plan: _Plan, settings: Settings, progress: Progres
         for name, item in sorted(plan.loaded.items()):
             vectors = vectorize([c.text for c in item.chunks])
             info = DocInfo(doc=name, title=item.title, sha256=item.sha256, chunks=len(item.chunks),
-                           paragraphs=count_paragraphs(item.chunks), path=str(item.path))
+                           paragraphs=count_paragraphs(item.chunks), path=str(item.path), label=item.label)
             gen.add_document(info, item.chunks, vectors)
         store.activate(gen)
     except BaseException:

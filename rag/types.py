@@ -32,6 +32,16 @@ class Chunk:
     kind: Literal["body", "footnote", "table"] = "body"  # table: figures/captions/lists, never quoted
     part: int = 0  # index of this piece when a long paragraph is split (0 for the first / only)
     numbered: bool = False  # True when ``paragraph`` is the document's own paragraph number
+    # how an analyst names the document (from the corpus manifest; "" / 0 when unknown)
+    symbol: str = ""  # UN document symbol, e.g. "UNEP/EA.6/8"
+    short_title: str = ""  # short title in the document's language (default: ``title``)
+    short_title_en: str = ""  # short English title
+    year: int = 0
+    notes: tuple[int, ...] = ()  # footnote numbers whose reference marks may sit in this chunk's text
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.notes, tuple):  # e.g. a list read back from JSON
+            object.__setattr__(self, "notes", tuple(int(n) for n in self.notes))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,12 +57,17 @@ class Passage:
     rank: int = 0
     scores: dict[str, float] = field(default_factory=dict)  # per-retriever scores, e.g. {"bm25": .., "dense": ..}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: Lang = "zh") -> dict[str, Any]:
+        """JSON of the passage; ``cite`` names it as an analyst would, in ``lang`` ("UNEP/EA.6/8, para. 5")."""
+        from rag.reference import cite_string
+
         c = self.chunk
         return {
             "n": self.n,
             "doc": c.doc,
             "title": c.title,
+            "symbol": c.symbol,
+            "cite": cite_string(c, lang),
             "section": c.section,
             "paragraph": c.paragraph,
             "page": c.page,
@@ -103,8 +118,8 @@ class Answer:
             "answer": self.answer,
             "refused": self.refused,
             "sentences": [s.to_dict() for s in self.sentences],
-            "passages": [p.to_dict() for p in self.passages],
-            "retrieved": [p.to_dict() for p in self.retrieved],
+            "passages": [p.to_dict(self.language) for p in self.passages],
+            "retrieved": [p.to_dict(self.language) for p in self.retrieved],
             "mode": dict(self.mode),
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "confidence": round(float(self.confidence), 6),

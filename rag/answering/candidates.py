@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.quote import quote_of
 from rag.sentences import join_whitespace, sentence_spans
 from rag.types import Passage
 
@@ -24,9 +25,9 @@ class Candidate:
     """A sentence of one retrieved passage."""
 
     passage: Passage
-    start: int  # offsets into passage.chunk.text
+    start: int  # the quoted source span in passage.chunk.text
     end: int
-    text: str  # as shown: whitespace joined
+    text: str  # as shown: the clean quote (``rag.quote``), whitespace joined
     index: int  # sentence number within the passage
     sentences: int  # sentences in the passage
 
@@ -50,9 +51,10 @@ def passage_candidates(passage: Passage) -> list[Candidate]:
     spans = sentence_spans(chunk.text)
     out: list[Candidate] = []
     for i, (a, b) in enumerate(spans):
-        text = join_whitespace(chunk.text[a:b])
+        quote = quote_of(chunk.text, a, b, chunk.notes)  # paragraph numbers and footnote marks dropped
+        text = join_whitespace(quote.text)
         if quotable(text):
-            out.append(Candidate(passage, a, b, text, i, len(spans)))
+            out.append(Candidate(passage, quote.start, quote.end, text, i, len(spans)))
     return out
 
 

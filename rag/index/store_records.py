@@ -33,6 +33,7 @@ class DocInfo:
     chunks: int
     paragraphs: int = 0
     path: str = ""  # where it was ingested from
+    label: str = ""  # the manifest entry its chunks were labelled with (symbol, short titles, year)
 
 
 def chunk_to_record(chunk: Chunk, doc_sha: str) -> tuple[str, str, dict[str, Any]]:
@@ -48,6 +49,11 @@ def chunk_to_record(chunk: Chunk, doc_sha: str) -> tuple[str, str, dict[str, Any
         "kind": chunk.kind,
         "part": int(chunk.part),
         "numbered": bool(chunk.numbered),
+        "symbol": chunk.symbol,
+        "short_title": chunk.short_title,
+        "short_title_en": chunk.short_title_en,
+        "year": int(chunk.year),
+        "notes": ",".join(str(n) for n in chunk.notes),
         "doc_sha": doc_sha,
     }
     return chunk.id, chunk.text, meta
@@ -69,6 +75,11 @@ def chunk_from_record(id_: str, text: str | None, meta: dict[str, Any] | None) -
         kind=m.get("kind") if m.get("kind") in ("footnote", "table") else "body",
         part=int(m.get("part", 0)),
         numbered=bool(m.get("numbered", False)),
+        symbol=str(m.get("symbol", "")),
+        short_title=str(m.get("short_title", "")),
+        short_title_en=str(m.get("short_title_en", "")),
+        year=int(m.get("year", 0)),
+        notes=tuple(int(n) for n in str(m.get("notes", "")).split(",") if n.strip().isdigit()),
     )
 
 
@@ -83,10 +94,11 @@ def doc_to_record(generation: str, info: DocInfo) -> tuple[str, dict[str, Any]]:
         "chunks": int(info.chunks),
         "paragraphs": int(info.paragraphs),
         "path": info.path,
+        "label": info.label,
     }
 
 
 def doc_from_record(meta: dict[str, Any]) -> DocInfo:
     return DocInfo(doc=str(meta["doc"]), title=str(meta.get("title", "")), sha256=str(meta.get("sha256", "")),
                    chunks=int(meta.get("chunks", 0)), paragraphs=int(meta.get("paragraphs", 0)),
-                   path=str(meta.get("path", "")))
+                   path=str(meta.get("path", "")), label=str(meta.get("label", "")))
