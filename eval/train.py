@@ -123,8 +123,11 @@ def featurise(name: str, items: Sequence[EvalItem], components, leave_out: str) 
             for pr in parts:
                 ex.parts.append(pr.rows)
                 ex.passage_cos.append(model.passage_cos(pr.part, passages))
-                hits = np.array([key_fact_hits(c.text, item.key_facts) if answerable and item.key_facts else []
-                                 for c in pr.candidates], dtype=bool).reshape(len(pr.candidates), -1)
+                facts = len(item.key_facts) if answerable else 0
+                hits = np.zeros((len(pr.candidates), facts), dtype=bool)
+                for i, c in enumerate(pr.candidates):
+                    if facts:
+                        hits[i] = key_fact_hits(c.text, item.key_facts)
                 ex.facts.append(hits)
                 pos = [answerable and (hits[i].any() if hits.shape[1] else True)
                        and overlaps_evidence(c.text, item.evidence) for i, c in enumerate(pr.candidates)]
@@ -242,28 +245,52 @@ def figures(exs: Sequence[Example], conf: np.ndarray, right: np.ndarray, t: floa
     return out
 
 
+def _cached(path: Path, make):  # type: ignore[no-untyped-def]
+    """``make()``, kept in ``path`` (a pickle) so that a later run with the same features reuses it."""
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    value = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(value))
+    return value
+
+
+def _with_vectors(components, path: Path):  # type: ignore[no-untyped-def]
+    """Embeddings of earlier runs (by text) reused: featurising again after a feature change is fast."""
+    vectors = components.model.vectors
+    if path.exists() and vectors.available:
+        vectors._docs.update(pickle.loads(path.read_bytes()))
+    return vectors
+
+
 def collect(cache: Path) -> list[Example]:
-    if cache.exists():
-        return pickle.loads(cache.read_bytes())
+    """Featurised examples of every dev set (each set cached in ``cache``; delete it after a change)."""
     xq = xquad_dir()
     exs: list[Example] = []
     index_root = ROOT / ".citeqa" / "train"
-    comps = _components(xq / "corpus", index_root / "xquad")
-    for lang in ("zh", "en"):
-        items, _ = load_eval_set(xq / f"dev.{lang}.jsonl")
-        exs += featurise(f"xquad-{lang}", items, comps, "doc")
-    comps = _components(ROOT / "corpus", index_root / "unep")
-    items = load_eval_set(ROOT / "eval" / "dev.jsonl")[0] + load_eval_set(ROOT / "eval" / "extra.jsonl")[0]
-    exs += featurise("unep", items, comps, "evidence")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(pickle.dumps(exs))
+    sets = [("xquad-zh", "xquad", [xq / "dev.zh.jsonl"], "doc"),
+            ("xquad-en", "xquad", [xq / "dev.en.jsonl"], "doc"),
+            ("unep", "unep", [ROOT / "eval" / "dev.jsonl", ROOT / "eval" / "extra.jsonl"], "evidence")]
+    corpora = {"xquad": xq / "corpus", "unep": ROOT / "corpus"}
+    comps: dict[str, object] = {}
+    for name, corpus, files, leave_out in sets:
+        def make(name=name, corpus=corpus, files=files, leave_out=leave_out):  # type: ignore[no-untyped-def]
+            if corpus not in comps:
+                comps[corpus] = _components(corpora[corpus], index_root / corpus)
+            vectors = _with_vectors(comps[corpus], cache / f"vectors-{corpus}.pkl")
+            items = [it for f in files for it in load_eval_set(f)[0]]
+            out = featurise(name, items, comps[corpus], leave_out)
+            if vectors.available:
+                (cache / f"vectors-{corpus}.pkl").write_bytes(pickle.dumps(dict(vectors._docs)))
+            return out
+        exs += _cached(cache / f"{name}.pkl", make)
     return exs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cache", type=Path, default=ROOT / ".citeqa" / "train" / "examples.pkl",
-                    help="featurised examples (delete it after a feature or retrieval change)")
+    ap.add_argument("--cache", type=Path, default=ROOT / ".citeqa" / "train" / "cache",
+                    help="featurised examples and embeddings (delete it after a feature or retrieval change)")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--second-ratio", type=float, default=AnswerParams().second_ratio)
     args = ap.parse_args(argv)

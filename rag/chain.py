@@ -23,6 +23,7 @@ from rag.components import Components, refresh
 from rag.index.fusion import rrf
 from rag.index.retrieve import number
 from rag.params import load_params
+from rag.renumber import renumber
 from rag.types import Answer, Passage, Turn
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,10 @@ class _Run:
         sentences = enforced.sentences if enforced and final and not refused else []
         cited = {n for s in sentences for n in s.citations}
         passages = [p for p in self.retrieved if p.n in cited] if sentences else self.retrieved[:OFFERED]
-        return Answer(self.q.text, self.q.lang, text, refused, sentences, passages if final else [],
-                      self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [],
-                      self.confidence)
+        answer = Answer(self.q.text, self.q.lang, text, refused, sentences, passages if final else [],
+                        self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [],
+                        self.confidence)
+        return renumber(answer) if final else answer  # citations numbered [1], [2], … as they first appear
 
     def refusal(self, reason: str = "", enforced: Enforced | None = None, lead: str | None = None) -> Answer:
         """A refused answer: the refusal sentence (or ``lead``), then ``reason``; closest passages offered."""
