@@ -114,8 +114,7 @@ def featurise(name: str, items: Sequence[EvalItem], components, leave_out: str) 
                 kept = [p for p in wide if p.chunk.doc not in item.docs]
             else:
                 kept = [p for p in wide if not overlaps_evidence(p.chunk.text, item.evidence)]
-            variants.append((False, number(kept[:TOP_K]), True))
-            number(wide)
+            variants.append((False, number([replace(p) for p in kept[:TOP_K]]), True))
         for answerable, passages, left_out in variants:
             parts = model.features(q, passages)
             ex = Example(name, item.id, item.lang, ",".join(item.docs), answerable, [], [], [], [],
@@ -191,18 +190,16 @@ def _folds(exs: Sequence[Example]) -> list[int]:
 def train_lang(exs: list[Example], dense: bool, second_ratio: float) -> tuple[Linear, Linear, float, dict]:
     """Ranker, answerability model and threshold for one language, with out-of-fold figures."""
     folds = _folds(exs)
-    oof_rows: list[np.ndarray] = []
-    oof_y: list[int] = []
-    oof_shown: list[int] = []
+    oof_rows: list[np.ndarray] = [np.zeros(0)] * len(exs)
+    oof_y = [0] * len(exs)
+    oof_shown = [0] * len(exs)
     for k in range(FOLDS):
         train = [e for e, f in zip(exs, folds, strict=True) if f != k]
-        test = [e for e, f in zip(exs, folds, strict=True) if f == k]
         ranker = _fit(*_rank_rows(train, dense))
-        for e in test:
-            rows, right, shown = _outcome(e, ranker, dense, second_ratio)
-            oof_rows.append(rows)
-            oof_y.append(int(right))
-            oof_shown.append(shown)
+        for i, (e, f) in enumerate(zip(exs, folds, strict=True)):
+            if f == k:
+                oof_rows[i], right, oof_shown[i] = _outcome(e, ranker, dense, second_ratio)
+                oof_y[i] = int(right)
     # answerability: fitted and thresholded on out-of-fold rows (one row per part; a question's confidence
     # is its weakest part's)
     x = np.vstack(oof_rows)
