@@ -3,8 +3,9 @@
 1. Ingest of the corpus into a temporary index: lexical-only, and with the embedding model when it loads.
 2. Warm query latency over the dev questions: retrieval alone and the full (extractive) answer.
 3. Scale: a synthetic corpus ×N (seed documents replicated with distinct ids, lightly perturbed), each in a
-   subprocess (``eval.bench_worker``) so its peak RSS is measured honestly: ingest time (lexical-only),
-   index size on disk, query p50/p95, peak RSS.
+   subprocess (``eval.bench_worker``) so its peak RSS is measured honestly: ingest time, index size on disk,
+   query p50/p95, peak RSS — lexical-only at every scale, and hybrid (with the embedding model) at the scales
+   in ``embed_scales`` when the model loads.
 4. A Chroma leg with random 1024-d vectors at the same sizes: the vector store's own scaling, no model.
 Nothing here touches the user's index; everything lives in a temp dir that is removed afterwards.
 """
@@ -63,7 +64,7 @@ def ingest_leg(settings: Any, index_dir: Path, embedder: Any) -> dict[str, Any]:
 
 def run_bench(settings: Any, scales: Sequence[int] = (1, 10, 100), out_dir: Path | None = None, *,
               n_questions: int | None = None, questions: Path | None = None, chroma: bool = True,
-              say: Say = print) -> dict[str, Any]:
+              embed_scales: Sequence[int] = (1, 10), say: Say = print) -> dict[str, Any]:
     """Measure everything; write ``bench.json`` (and ``bench.md``) to ``out_dir``; return the result."""
     from eval.bench_worker import query_latency
     from eval.sets import default_eval_path, load_eval_set
@@ -105,6 +106,11 @@ def run_bench(settings: Any, scales: Sequence[int] = (1, 10, 100), out_dir: Path
             result["scale"].append(leg)
             say(f"      ×{scale}: {leg.get('chunks', '?')} chunks, ingest {leg.get('ingest_s', 0):.1f} s"
                 if "error" not in leg else f"      ×{scale}: {leg['error']}")
+            if query_settings.embeddings_enabled and scale in embed_scales:
+                say(f"[3/4] scale ×{scale}, hybrid: ingest with {base.embed_model}, queries (subprocess)")
+                hybrid = run_worker({**job, "dir": str(work / f"x{scale}-hybrid"), "embed_model": base.embed_model},
+                                    say)
+                result["scale"].append(hybrid)
             if chroma and "chunks" in leg:
                 say(f"[4/4] chroma ×{scale}: {leg['chunks']} random 1024-d vectors (subprocess)")
                 result["chroma"].append(run_worker({"leg": "chroma", "scale": scale, "vectors": leg["chunks"],
@@ -123,7 +129,7 @@ def ratios(result: dict[str, Any]) -> dict[str, float]:
     """p95 at the largest scale over p95 at ×1, for each timed query kind."""
     out: dict[str, float] = {}
     for leg, keys in (("scale", ("retrieve_p95_ms", "answer_p95_ms")), ("chroma", ("query_p95_ms",))):
-        rows = {r.get("scale"): r for r in result[leg] if "error" not in r}
+        rows = {r.get("scale"): r for r in result[leg] if "error" not in r and r.get("mode", "lexical") == "lexical"}
         if 1 not in rows or max(rows) == 1:
             continue
         top = max(rows)
@@ -139,7 +145,7 @@ def _f(value: Any, digits: int = 1) -> str:
     return f"{value:,.{digits}f}" if isinstance(value, float) else str(value)
 
 
-SCALE_COLS = (("scale", "×", 0), ("documents", "docs", 0), ("chunks", "chunks", 0), ("ingest_s", "ingest s", 1),
+SCALE_COLS = (("scale", "×", 0), ("mode", "mode", 0), ("documents", "docs", 0), ("chunks", "chunks", 0), ("ingest_s", "ingest s", 1),
               ("chunks_per_s", "chunks/s", 0), ("index_mb", "index MB", 1), ("retrieve_p50_ms", "retr p50 ms", 2),
               ("retrieve_p95_ms", "retr p95 ms", 2), ("answer_p50_ms", "answer p50 ms", 1),
               ("answer_p95_ms", "answer p95 ms", 1), ("peak_rss_mb", "peak RSS MB", 0))
@@ -158,7 +164,7 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]
                                                          f"{_f(q.get('retrieve_p95_ms'), 2)} ms"],
         ["full answer (extractive), p50 / p95", f"{_f(q.get('answer_p50_ms'))} / {_f(q.get('answer_p95_ms'))} ms"],
         ["questions", str(q.get("questions"))]])]
-    tables = [("Scale (lexical-only, each in a subprocess)", SCALE_COLS, result["scale"]),
+    tables = [("Scale (each in a subprocess)", SCALE_COLS, result["scale"]),
               ("Chroma vector search, random 1024-d vectors (no model)", CHROMA_COLS, result["chroma"])]
     for title, cols, rows in tables:
         body = [[r["error"]] if "error" in r else [_f(r.get(k), d) for k, _, d in cols] for r in rows]

@@ -1,6 +1,7 @@
 """One benchmark leg in its own process, so its peak RSS is its own: ``python -m eval.bench_worker JSON``.
 
-Legs: ``scale`` (make a ×N corpus, ingest it lexical-only, time retrieval and full answers) and ``chroma``
+Legs: ``scale`` (make a ×N corpus, ingest it lexical-only or with the job's ``embed_model``, time retrieval
+and full answers) and ``chroma``
 (random 1024-d vectors into a fresh Chroma collection, time the add and k=10 queries). The result is
 printed as one JSON line (the last line of stdout).
 """
@@ -97,14 +98,21 @@ def scale_leg(job: dict[str, Any]) -> dict[str, Any]:
     files = make_corpus(Path(job["seed_dir"]), corpus, int(job["scale"]))
     make_s = time.perf_counter() - t
     settings = Settings(**{**job["settings"], "corpus_dir": corpus, "index_dir": work / "index",
-                           "embed_model": "none", "answerer": "extractive"})
+                           "embed_model": job.get("embed_model", "none"), "answerer": "extractive"})
     store = ChunkStore.open(settings)
+    embedder = None
+    if settings.embeddings_enabled:
+        from rag.index.embed import load_embedder
+
+        embedder = load_embedder(settings).embedder
+        if embedder is None:
+            raise RuntimeError(f"the embedding model '{settings.embed_model}' did not load")
     report(f"×{job['scale']}: {len(files)} documents written in {make_s:.1f} s; ingesting")
-    ingested = ingest_paths(None, settings, store, None, progress=ingest_progress(int(job["scale"])))
+    ingested = ingest_paths(None, settings, store, embedder, progress=ingest_progress(int(job["scale"])))
     report(f"×{job['scale']}: ingested in {ingested.seconds:.1f} s; timing queries")
     components = build_components(settings, store)
     items = load_eval_set(job["questions"])[0][: job.get("n_questions") or None]
-    out = {"scale": job["scale"], "documents": ingested.documents, "chunks": ingested.chunks,
+    out = {"scale": job["scale"], "mode": components.mode, "documents": ingested.documents, "chunks": ingested.chunks,
            "bytes": sum(f.stat().st_size for f in files), "make_corpus_s": make_s, "ingest_s": ingested.seconds,
            "chunks_per_s": ingested.chunks / ingested.seconds if ingested.seconds else None,
            "index_mb": dir_size(work / "index") / 2**20, **query_latency(components, items)}

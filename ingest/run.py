@@ -53,6 +53,7 @@ class IngestReport:
     changed: bool = False
     version: str | None = None
     notice: str = ""  # the embedder's notice, filled in by the caller that loaded it
+    embedder: str = ""  # id of the embedder the index is built with (rag.index.embed.Embedder.id)
     redone: str = ""  # why every document was processed again ("--rebuild", "embedding model changed", ...)
     model_loaded: bool = False  # an embedding model was at hand (a no-op run with a LazyEmbedder loads none)
 
@@ -248,6 +249,7 @@ def _plan(paths: list[Path] | None, settings: Settings, store: ChunkStore, embed
         target, dim = (embedder.id, embedder.dim) if embedder is not None else (LEXICAL_EMBEDDER, 1)
     report.model_loaded = embedder is not None
     report.mode = "lexical" if target == LEXICAL_EMBEDDER else "hybrid"
+    report.embedder = target
     if target == LEXICAL_EMBEDDER and store.embedder_id() != LEXICAL_EMBEDDER and not rebuild:
         raise IngestError(f"The index holds embeddings from '{store.embedder_id()}' but no embedding model is "
                           "loaded — make it available (`citeqa models pull`, CITEQA_EMBED_MODEL), or run "

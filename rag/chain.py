@@ -65,7 +65,7 @@ class _Run:
         self.confidence = 0.0
 
     def mode(self) -> dict[str, str]:
-        return {"retrieval": self.c.mode, "answerer": self.answerer_name,
+        return {"retrieval": self.c.mode, "label": self.c.retriever.label, "answerer": self.answerer_name,
                 "notice": " ".join(dict.fromkeys(self.notices))}
 
     def answer(self, text: str, refused: bool, enforced: Enforced | None = None, final: bool = True) -> Answer:
@@ -94,7 +94,7 @@ def retrieve(components: Components, question: Question, k: int) -> list[Passage
     by_id = {p.chunk.id: p for p in second + first}
     params = load_params()
     fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in second]], [params.answer.carried_weight, 1.0],
-                params.fusion.rrf_k)
+                params.fusion.rrf_k(question.lang))
     return number([by_id[cid] for cid, _ in fused][:k])
 
 

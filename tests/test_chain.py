@@ -34,7 +34,8 @@ def test_answer_carries_mode_timings_and_numbered_passages(corpus_components):
     assert answer_problems(answer) == []
     assert not answer.refused and "5 800" in answer.answer
     assert [p.n for p in answer.retrieved] == list(range(1, 7))
-    assert answer.mode == {"retrieval": "lexical", "answerer": "extractive", "notice": answer.mode["notice"]}
+    assert answer.mode == {"retrieval": "lexical", "label": "lexical-only (BM25)", "answerer": "extractive",
+                           "notice": answer.mode["notice"]}
     assert "lexical-only" in answer.mode["notice"]
     assert set(answer.timings) == {"retrieve_s", "answer_s", "total_s"}
     assert answer.timings["total_s"] >= answer.timings["retrieve_s"] >= 0
@@ -125,7 +126,6 @@ def test_hybrid_mode_fuses_dense_and_lexical_rankings_and_says_so(settings, tiny
     components = build_components(hybrid, store)
     answer = ask("蓝鲸保护试点项目在哪个岛屿开展？", components)
     assert answer.mode["retrieval"] == "hybrid" and answer.mode["notice"] == ""
-    assert components.reliability.rates == {}  # two chunks: too few to probe the model, weights as configured
     assert "马达加斯加" in answer.answer
     assert all({"bm25", "dense", "rrf"} <= set(p.scores) for p in answer.retrieved if "bm25" in p.scores)
     assert any("dense" in p.scores for p in answer.retrieved)

@@ -95,7 +95,7 @@ def test_hybrid_ingest_then_a_missing_model_refuses_to_drop_the_vectors(settings
                                                                         tiny_model_path: Path) -> None:
     settings.embed_model = str(tiny_model_path)
     first = run(settings, "ingest")
-    assert first.exit_code == 0 and "hybrid (BM25 + dense)" in first.output
+    assert first.exit_code == 0 and "hybrid · " in first.output
     settings.embed_model = str(tiny_model_path.parent / "moved-away")
     refused = run(settings, "ingest")
     assert refused.exit_code == 1 and "--rebuild" in refused.output and "Traceback" not in refused.output

@@ -4,11 +4,10 @@ the dictionary."""
 
 from __future__ import annotations
 
-from rag.dictionary import build_reverse
-from rag.english import conjunct_parts
+from rag.index.dictionary import build_reverse
+from rag.index.english import conjunct_parts
 from rag.index.lexical import LexicalIndex
-from rag.terms import TermStats
-from rag.translate import Translator
+from rag.index.translate import Translator
 from rag.types import Chunk
 
 CEDICT = [
@@ -21,7 +20,7 @@ TEXTS = ["该活动将突出养分和废水的作用。", "共有50个国家参�
 
 
 def _translator() -> Translator:
-    return Translator(TermStats.from_texts(TEXTS), build_reverse(CEDICT), {"unep": ["环境署"]})
+    return Translator(TEXTS, build_reverse(CEDICT), {"unep": ["环境署"]})
 
 
 def test_two_years_joined_by_and_make_one_question_per_year():

@@ -67,3 +67,31 @@ def test_mismatched_weights_or_negative_k_are_errors():
         rrf([["a"], ["b"]], [1.0], k=60)
     with pytest.raises(ValueError, match="k must be"):
         rrf([["a"]], [1.0], k=-1)
+
+
+def test_fusion_uses_the_question_languages_weights_and_leaves_zero_weight_lists_out():
+    from rag.index.retrieve import fuse
+    from rag.params import FusionParams
+
+    lists = {"bm25": ["english-word-noise"], "translated": ["dict-hit", "both"], "dense": ["both", "dense-hit"]}
+    fusion = FusionParams(rrf_k_en=0, lexical_weight_en=0.0, translated_weight_en=0.5, dense_weight_en=1.0)
+    fused = dict(fuse(lists, "en", fusion))
+    assert "english-word-noise" not in fused  # BM25 over English words: weight 0, not fused
+    assert fused["both"] == pytest.approx(1.0 + 0.5 / 2)
+    assert fused["dense-hit"] == pytest.approx(0.5) and fused["dict-hit"] == pytest.approx(0.5)
+    zh = dict(fuse(lists, "zh", FusionParams(rrf_k_zh=0, lexical_weight_zh=1.0, dense_weight_zh=1.0)))
+    assert "dict-hit" not in zh and zh["english-word-noise"] == pytest.approx(1.0)  # no translated list for zh
+
+
+def test_footnotes_and_link_or_number_only_chunks_are_kept_out_of_dense_search():
+    from rag.index.retrieve import dense_eligible
+    from rag.types import Chunk
+
+    def chunk(text: str, kind: str = "body") -> Chunk:
+        return Chunk("id", "d.txt", "T", "", 1, None, 0, len(text), text, kind)  # type: ignore[arg-type]
+
+    assert dense_eligible(chunk("氮管理工作组由印度和罗马尼亚共同主持。"))
+    assert not dense_eligible(chunk("3 见 https://wedocs.unep.org/20.500.11822/44579。", "footnote"))
+    assert not dense_eligible(chunk("2 www.unep.org/nitrogen-management-WG/Nitrogen-National-Focal-Points#。"))
+    assert not dense_eligible(chunk("795.1 89.7 281.8 271.5"))
+    assert dense_eligible(chunk("联系：unep-nitrogenworkinggroup@un.org"))  # words remain beside the address

@@ -80,7 +80,7 @@ class Backend:
         if rerank is False and c.reranker is not None:
             from rag.index.retrieve import HybridRetriever
 
-            changes["retriever"] = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, None, c.reliability)
+            changes["retriever"] = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, None, c.retriever.translator)
         return replace(c, **changes) if changes else c
 
     def ask_stream(self, question: str, history: Sequence[Turn | dict[str, str]] = (), k: int | None = None,
@@ -102,8 +102,9 @@ class Backend:
             docs = c.store.documents()
         except Exception as exc:  # e.g. the Chroma server went away; the next call tries again
             log.warning("Cannot read the index for the status line: %s", problem(exc))
-            return Status(c.mode, c.answerer.name, 0, 0, tuple(c.notices), error=problem(exc))
-        return Status(c.mode, c.answerer.name, len(docs), sum(d.chunks for d in docs), tuple(c.notices))
+            return Status(c.mode, c.answerer.name, 0, 0, tuple(c.notices), error=problem(exc), label=c.retriever.label)
+        return Status(c.mode, c.answerer.name, len(docs), sum(d.chunks for d in docs), tuple(c.notices),
+                      label=c.retriever.label)
 
     def documents_view(self) -> tuple[list[list[Any]], str]:
         """(document rows, "") — or ([], one line saying why) when the index cannot be read; never raises."""

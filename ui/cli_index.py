@@ -60,26 +60,16 @@ def ingest(
         except (StoreError, IngestError, ManifestError, FileNotFoundError) as exc:
             raise _fail(str(exc)) from exc
     report.notice = embedder.notice
-    _print_report(console, report, _dense_check(settings, store, embedder))
+    _print_report(console, report)
     if report.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
 
-def _dense_check(settings: object, store: object, embedder: object) -> str:
-    """The dense model's self-retrieval per language (``rag.index.reliability``) when this ingest loaded it; cached
-    for the first question. "" when the model was not needed or the index is too small to tell."""
-    from rag.components import probe_cache
-    from rag.index.reliability import load_reliability
-
-    model = embedder.get() if embedder.loaded else None
-    if model is None or not store.dense_ready(model):
-        return ""
-    return load_reliability(store, model, probe_cache(settings)).summary()
-
-
-def _print_report(console: object, report: object, dense_check: str = "") -> None:
+def _print_report(console: object, report: object) -> None:
     from rich.table import Table
     from rich.text import Text
+
+    from rag.index.embed import model_label
 
     if not report.changed:
         console.print(f"Nothing changed — the index is up to date ({report.documents} documents, "
@@ -94,12 +84,10 @@ def _print_report(console: object, report: object, dense_check: str = "") -> Non
     table.add_row("Paragraphs", str(report.paragraphs))
     table.add_row("Chunks", str(report.chunks))
     table.add_row("Skipped files", str(len(report.skipped)))
-    mode = "hybrid (BM25 + dense)" if report.mode == "hybrid" else "lexical-only (BM25)"
+    mode = f"hybrid · {model_label(report.embedder)}" if report.mode == "hybrid" else "lexical-only (BM25)"
     if report.mode == "hybrid" and not report.model_loaded:
         mode += " — embedding model not loaded: nothing to embed"
     table.add_row("Retrieval", Text(mode + (f"\n{report.notice}" if report.notice else "")))
-    if dense_check:
-        table.add_row("Dense check", Text(f"self-retrieval {dense_check}"))
     table.add_row("Seconds", f"{report.seconds:.1f}")
     console.print(table)
     if report.skipped:

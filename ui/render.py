@@ -40,6 +40,7 @@ class Status:
     chunks: int
     notices: tuple[str, ...] = field(default_factory=tuple)
     error: str = ""  # one line when the index cannot be read right now (e.g. the Chroma server went away)
+    label: str = ""  # "hybrid · multilingual-e5-small (bundled, 4-bit)" (rag.index.retrieve.HybridRetriever.label)
 
 
 def esc(text: str) -> str:
@@ -258,7 +259,7 @@ def render_status(status: Status) -> str:
     notes = "".join(f'<div class="notice">{esc(n)}</div>' for n in status.notices if n)
     if status.error:
         return f'<div class="citeqa-status">{render_unavailable(status.error)}{notes}</div>'
-    mode = "hybrid 混合检索" if status.retrieval == "hybrid" else "lexical-only 仅词法检索"
+    mode = "lexical-only 仅词法检索" if status.retrieval != "hybrid" else f"{status.label or 'hybrid'} 混合检索"
     bits = [
         f"<b>检索 Retrieval:</b> {esc(mode)}",
         f"<b>回答 Answerer:</b> {esc(status.answerer)}",

