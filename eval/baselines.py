@@ -1,13 +1,17 @@
-"""Simpler retrieval pipelines run on the same questions, judged by the same span rule as citeqa.
+"""Simpler pipelines run on the same questions, judged by the same code as citeqa (span rule for retrieval and
+citations, key facts for answers). Each one answers with the sentence rule of ``eval.naive`` (the top
+passage's sentence sharing most question words; never refuses), so every baseline has answer figures too.
 
+0. ``naive``: jieba BM25 over the documents' blank-line paragraphs (no cleaning, no chunking).
 1. ``langchain-bm25``: the langchain tutorial pipeline — ``RecursiveCharacterTextSplitter(chunk_size=500,
    chunk_overlap=50, add_start_index=True)`` over the raw documents, then Okapi BM25 on whitespace tokens
    (``str.split()``, the default of langchain's ``BM25Retriever``). Chinese has no spaces, so a "token" is a
    whole line: it cannot match Chinese questions — that is what it shows.
 2. ``jieba-bm25``: citeqa's own chunks and its jieba BM25 index only (no fusion, no rerank, no refusal).
-3. ``dense``: citeqa's chunks, dense search only (only when an embedding model is loaded).
+3. ``dense``: citeqa's chunks, dense search only with the configured embedding model (skipped, with the
+   reason, when no model is loaded).
 
-Each baseline answers ``search(question, k) -> list[Span]`` (ranked source spans). Follow-up questions are
+Each baseline answers ``rank(question, k) -> list[(Span, text)]`` (ranked source passages). Follow-up questions are
 passed as asked (no history): these pipelines have no conversation handling.
 """
 
@@ -28,8 +32,12 @@ class Baseline(ABC):
     units: list[Span]  # every span it can return (its splits or chunks): the recall@1 ceiling is over these
 
     @abstractmethod
+    def rank(self, question: str, k: int) -> list[tuple[Span, str]]:
+        """Ranked source passages (span, text), best first."""
+
     def search(self, question: str, k: int) -> list[Span]:
         """Ranked source spans, best first."""
+        return [span for span, _ in self.rank(question, k)]
 
 
 class OkapiBM25:
@@ -82,8 +90,28 @@ class LangchainBM25(Baseline):
         self.notice = (f"{len(splits)} splits of {chunk_size} chars (overlap {chunk_overlap}); BM25 on whitespace "
                        "tokens — Chinese text has no spaces, so Chinese questions rarely match anything")
 
-    def search(self, question: str, k: int) -> list[Span]:
-        return [self.spans[i] for i, _ in self.bm25.top(question.lower().split(), k)]
+    def rank(self, question: str, k: int) -> list[tuple[Span, str]]:
+        return [(self.spans[i], self.texts[i]) for i, _ in self.bm25.top(question.lower().split(), k)]
+
+
+class NaiveParagraphs(Baseline):
+    name = "naive"
+
+    def __init__(self, raws: Mapping[str, str]) -> None:
+        from eval.naive import paragraph_units
+        from rag.index.lexical import tokenize
+
+        units = paragraph_units(raws)
+        self.units = [span for span, _ in units]
+        self.texts = [text for _, text in units]
+        self.bm25 = OkapiBM25([tokenize(t) for t in self.texts])
+        self.notice = (f"{len(units)} blank-line paragraphs, jieba BM25; answer = the top paragraph's sentence "
+                       "sharing most question words; never refuses")
+
+    def rank(self, question: str, k: int) -> list[tuple[Span, str]]:
+        from rag.index.lexical import tokenize
+
+        return [(self.units[i], self.texts[i]) for i, _ in self.bm25.top(tokenize(question), k)]
 
 
 def _span(chunk: Any) -> Span:
@@ -100,8 +128,8 @@ class JiebaBM25(Baseline):
         self.units = [_span(c) for c in chunks]
         self.notice = f"citeqa's {len(chunks)} chunks, jieba BM25 alone (no fusion, rerank or refusal)"
 
-    def search(self, question: str, k: int) -> list[Span]:
-        return [_span(chunk) for chunk, _ in self.index.search(question, k)]
+    def rank(self, question: str, k: int) -> list[tuple[Span, str]]:
+        return [(_span(chunk), chunk.text) for chunk, _ in self.index.search(question, k)]
 
 
 class DenseOnly(Baseline):
@@ -112,17 +140,19 @@ class DenseOnly(Baseline):
         self.units = [_span(c) for c in store.chunks()]
         self.notice = f"citeqa's chunks, dense search alone with {embedder.name}"
 
-    def search(self, question: str, k: int) -> list[Span]:
-        return [_span(chunk) for chunk, _ in self.store.dense_search(self.embedder.embed_query(question), k)]
+    def rank(self, question: str, k: int) -> list[tuple[Span, str]]:
+        return [(_span(chunk), chunk.text)
+                for chunk, _ in self.store.dense_search(self.embedder.embed_query(question), k)]
 
 
 def build_baselines(raws: Mapping[str, str], chunks: Sequence[Any], store: Any = None,
                     embedder: Any = None) -> tuple[list[Baseline], list[str]]:
     """The baselines this machine can run, and a notice for each one it cannot."""
-    out: list[Baseline] = [LangchainBM25(raws), JiebaBM25(chunks)]
+    out: list[Baseline] = [NaiveParagraphs(raws)]
     notices = []
     if embedder is not None and store is not None:
         out.append(DenseOnly(store, embedder))
     else:
-        notices.append("dense baseline skipped: no embedding model loaded (set CITEQA_EMBED_MODEL)")
-    return out, notices
+        notices.append("dense baseline skipped: no embedding model loaded, so citeqa ran lexical-only "
+                       "(set CITEQA_EMBED_MODEL to a local model to run it)")
+    return out + [JiebaBM25(chunks), LangchainBM25(raws)], notices

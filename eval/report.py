@@ -1,7 +1,8 @@
-"""Writing an eval run: metrics.json, results.jsonl, report.md, a PNG chart, and the terminal table.
+"""Writing an eval run: metrics.json, results.jsonl, report.md (``eval.report_md``), chart.png,
+risk_coverage.png, and the terminal table.
 
-Inputs are plain values: the breakdown dicts of ``eval.metrics.breakdown`` per system (citeqa first)
-and one JSON-ready dict per item.
+Inputs are plain values: the breakdown dicts of ``eval.metrics.breakdown`` per system (citeqa first, each
+group with its ``ci95``) and one JSON-ready dict per item.
 """
 
 from __future__ import annotations
@@ -11,104 +12,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import METRIC_KEYS, RETRIEVAL_KEYS
+from eval.report_md import SHORT as LONG
+from eval.report_md import table as _table
 
 CHART_KEYS = ("recall@5", "recall@10", "mrr@10", "ndcg@10", "key_fact_recall", "citation_precision",
               "citation_recall")
-SHORT = {
-    "recall@1": "R@1", "hit@1": "hit@1", "recall@1_ceiling": "R@1 max", "recall@5": "R@5", "recall@10": "R@10",
-    "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
-    "key_fact_recall": "facts", "citation_precision": "cit.P", "citation_recall": "cit.R",
-    "refusal_rate_unanswerable": "refuse(unans)", "false_refusal_rate": "false refuse",
-    "latency_p50_s": "p50 s", "latency_p95_s": "p95 s", "n": "n",
-}
-RECALL_AT_1_NOTE = (
-    "R@1 is the share of an item's evidence strings inside the rank-1 passage, so an item whose evidence lies in "
-    "separate paragraphs or documents cannot reach 1; hit@1 is the share of answerable items whose rank-1 passage "
-    "holds at least one evidence string, and R@1 max (recall@1_ceiling) is the best R@1 any ranking over the same "
-    "chunks could reach (per item, the largest share of its evidence one single chunk covers; for a baseline, one of "
-    "its own splits).")
+SHORT = {**LONG, "key_fact_recall": "facts", "refusal_rate_unanswerable": "refuse(unans)",
+         "false_refusal_rate": "false refuse"}
 Breakdown = Mapping[str, Any]  # {"overall": {...}, "by_lang": {...}, "by_type": {...}}
-
-
-def fmt(value: Any, key: str = "") -> str:
-    if value is None:
-        return "–"
-    if key == "n" or isinstance(value, int):
-        return str(value)
-    if key.startswith("latency"):
-        return f"{value:.3f}"
-    return f"{value:.3f}"
-
-
-def _ratio(value: Any, ref: Any) -> str:
-    if value is None or ref is None or not ref:
-        return "–"
-    return f"{value / ref:.2f}×"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(row) + " |" for row in rows]
-    return out
-
-
-def groups(b: Breakdown) -> list[tuple[str, Mapping[str, Any]]]:
-    """(label, figures) for overall, each language with items, and each type."""
-    out = [("all", b["overall"])]
-    out += [(f"lang={k}", v) for k, v in b["by_lang"].items() if v.get("n")]
-    out += [(f"type={k}", v) for k, v in b["by_type"].items() if v.get("n")]
-    return out
-
-
-def markdown_report(systems: Mapping[str, Breakdown], config: Mapping[str, Any], problems: Sequence[str],
-                    notices: Sequence[str] = (), worst: Sequence[Mapping[str, Any]] = ()) -> str:
-    """report.md: citeqa's figures by group, then the baselines beside citeqa with ratios."""
-    names = list(systems)
-    main = systems[names[0]]
-    lines = [f"# citeqa eval — {config.get('mode', {}).get('retrieval', '?')} retrieval, "
-             f"{config.get('mode', {}).get('answerer', '?')} answerer", ""]
-    lines += [f"Questions: {main['overall']['n']} ({main['overall'].get('n_answerable', '?')} answerable). "
-              f"Sets: {', '.join(config.get('questions', []))}. k (ranking) = {config.get('rank_k')}, "
-              f"top_k (answerer) = {config.get('top_k')}.", ""]
-    for note in notices:
-        lines.append(f"> {note}")
-    if notices:
-        lines.append("")
-    lines += ["## citeqa", ""]
-    keys = [k for k in METRIC_KEYS]
-    lines += _table(["group", *(SHORT[k] for k in keys)],
-                    [[label, *(fmt(fig.get(k), k) for k in keys)] for label, fig in groups(main)])
-    lines += ["", RECALL_AT_1_NOTE]
-    if len(names) > 1:
-        lines += ["", "## Baselines beside citeqa (retrieval, same questions, same relevance rule)", ""]
-        header = ["system", "group", *(SHORT[k] for k in RETRIEVAL_KEYS), "R@10 ÷ citeqa", "nDCG ÷ citeqa",
-                  "p50 s", "n"]
-        rows = []
-        for label_key in ("overall", "zh", "en"):
-            ref = main["overall"] if label_key == "overall" else main["by_lang"].get(label_key, {})
-            for name in names:
-                fig = systems[name]["overall"] if label_key == "overall" else systems[name]["by_lang"].get(label_key)
-                if not fig or not fig.get("n"):
-                    continue
-                rows.append([name, "all" if label_key == "overall" else f"lang={label_key}",
-                             *(fmt(fig.get(k), k) for k in RETRIEVAL_KEYS),
-                             _ratio(fig.get("recall@10"), ref.get("recall@10")),
-                             _ratio(fig.get("ndcg@10"), ref.get("ndcg@10")),
-                             fmt(fig.get("latency_p50_s"), "latency_p50_s"), fmt(fig.get("n"), "n")])
-        lines += _table(header, rows)
-        lines += ["", "Baseline latencies are retrieval only; citeqa's are the full answer."]
-    if worst:
-        lines += ["", "## Answerable items where retrieval missed (recall@10 < 1) or the answer was refused", ""]
-        lines += _table(["id", "lang", "type", "R@10", "facts", "refused", "question"],
-                        [[w["id"], w["lang"], w["type"], fmt(w.get("recall_10")), fmt(w.get("key_fact_recall")),
-                          "yes" if w.get("refused") else "", str(w.get("question", ""))[:60].replace("|", "/")]
-                         for w in worst])
-    if problems:
-        lines += ["", "## Problems in the question files", ""] + [f"- {p}" for p in problems]
-    public = {k: v for k, v in config.items() if k not in ("questions",)}
-    lines += ["", "## Configuration", "", "```json", json.dumps(public, ensure_ascii=False, indent=1), "```", ""]
-    return "\n".join(lines)
 
 
 def write_chart(systems: Mapping[str, Breakdown], path: Path) -> Path:
@@ -145,26 +56,69 @@ def write_chart(systems: Mapping[str, Breakdown], path: Path) -> Path:
 def write_outputs(out_dir: Path, systems: Mapping[str, Breakdown], config: Mapping[str, Any],
                   item_rows: Sequence[Mapping[str, Any]], problems: Sequence[str],
                   notices: Sequence[str] = ()) -> dict[str, Path]:
-    """Write the four artefacts; returns their paths by kind."""
+    """Write the five artefacts; returns their paths by kind. metrics.json: citeqa's breakdown (each group with
+    ``ci95``), ``risk_coverage`` per language, ``baselines`` (name → the same breakdown), config, problems."""
+    from eval.report_md import markdown_report
+    from eval.riskcov import risk_coverage_by_lang, write_risk_coverage_png
+
     out_dir.mkdir(parents=True, exist_ok=True)
     names = list(systems)
     main = systems[names[0]]
-    doc = {**main, "config": dict(config),
+    curves = risk_coverage_by_lang(item_rows)
+    doc = {**main, "risk_coverage": curves, "config": dict(config),
            "baselines": {n: systems[n] for n in names[1:]}, "problems": list(problems), "notices": list(notices)}
     paths = {"metrics": out_dir / "metrics.json", "results": out_dir / "results.jsonl",
-             "report": out_dir / "report.md", "chart": out_dir / "chart.png"}
+             "report": out_dir / "report.md", "chart": out_dir / "chart.png",
+             "risk_coverage": out_dir / "risk_coverage.png"}
     paths["metrics"].write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     with paths["results"].open("w", encoding="utf-8") as fh:
         for row in item_rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    worst = [
-        {**r["metrics"], "question": r.get("question", "")}
-        for r in item_rows
-        if r.get("answerable") and ((r["metrics"].get("recall_10") or 0) < 1 or r["metrics"].get("refused"))
-    ]
-    paths["report"].write_text(markdown_report(systems, config, problems, notices, worst), encoding="utf-8")
+    paths["report"].write_text(markdown_report(systems, config, problems, notices, curves, item_rows),
+                               encoding="utf-8")
     write_chart(systems, paths["chart"])
+    write_risk_coverage_png(curves, paths["risk_coverage"], answer_references(systems, names[1:]))
     return paths
+
+
+def answer_references(systems: Mapping[str, Breakdown], names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """language → {baseline: accuracy among answered} for the baselines with answers (they answer everything, so
+    their accuracy is their key-fact recall; langchain-bm25 is left out: it cannot read Chinese)."""
+    out: dict[str, dict[str, float]] = {}
+    for name in names:
+        if name == "langchain-bm25":
+            continue
+        for lang, fig in systems[name]["by_lang"].items():
+            if fig.get("n") and fig.get("key_fact_recall") is not None:
+                out.setdefault(lang, {})[name] = fig["key_fact_recall"]
+    return out
+
+
+def headline_lines(systems: Mapping[str, Breakdown]) -> list[str]:
+    """Per language: citeqa's key facts and refusals with 95 % intervals, and citeqa ÷ the naive baseline."""
+    names = list(systems)
+    main = systems[names[0]]
+    naive = systems.get("naive")
+    lines = []
+    for lang, fig in main["by_lang"].items():
+        if not fig.get("n"):
+            continue
+
+        def pm(key: str, f: Mapping[str, Any] = fig) -> str:
+            value, ci = f.get(key), (f.get("ci95") or {}).get(key)
+            if value is None:
+                return "–"
+            return f"{value:.2f}" + (f" ± {(ci[1] - ci[0]) / 2:.2f}" if ci else "")
+
+        line = (f"{lang} (n={fig['n']}): key facts {pm('key_fact_recall')}, false refusals "
+                f"{pm('false_refusal_rate')}, unanswerable refused {pm('refusal_rate_unanswerable')}")
+        ref = naive["by_lang"].get(lang, {}).get("key_fact_recall") if naive else None
+        if ref is not None:
+            mine = fig.get("key_fact_recall") or 0.0
+            ratio = f"{mine / ref:.2f}×" if ref else ("∞" if mine else "–")
+            line += f"; naive key facts {ref:.2f} (citeqa ÷ naive {ratio})"
+        lines.append(line)
+    return lines
 
 
 TERMINAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10",

@@ -1,7 +1,11 @@
 """Running an eval set through the real chain (and the baselines) and judging every answer.
 
-``run_eval(items, components, relevance, baselines=..., rank_k=10)`` is the core; ``evaluate(settings, ...)``
+``run_eval(items, components, relevance, baselines=..., rank_k=10)`` is the core; ``eval.harness.evaluate``
 wires it to an index, the question files and the output folder (what ``citeqa eval`` calls).
+
+Extra per-question figures (e.g. faithfulness of an LLM's answer) plug in as ``ItemScorer``s: each one sees
+the item and citeqa's answer and returns a small dict that lands in the item's ``extra`` field of
+results.jsonl (``extra["dropped"]`` always holds the sentences the answer dropped as unsupported).
 """
 
 from __future__ import annotations
@@ -9,12 +13,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eval.baselines import Baseline
+from eval.bootstrap import add_intervals
 from eval.metrics import (
-    ANSWER_KEYS,
     ItemMetrics,
     breakdown,
     citation_scores,
@@ -27,6 +30,24 @@ from eval.sets import EvalItem
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 CITEQA = "citeqa"
+Extra = dict[str, float | str | list[str] | None]
+
+
+class ItemScorer(Protocol):
+    """A per-question figure beyond the built-in ones, computed from citeqa's answer."""
+
+    name: str
+
+    def score(self, item: EvalItem, answer: Any) -> Extra:
+        """Figures for one answered item (keys become ``extra[<name>.<key>]`` in results.jsonl)."""
+        ...
+
+
+@dataclass
+class BaselineResult:
+    metrics: ItemMetrics
+    answer: str = ""  # the sentence-rule answer
+    cited: Span | None = None  # the passage it comes from
 
 
 @dataclass
@@ -35,21 +56,25 @@ class ItemResult:
     metrics: ItemMetrics
     answer: Any = None  # rag.types.Answer; None when the chain raised
     error: str = ""
-    baselines: dict[str, ItemMetrics] = field(default_factory=dict)
+    baselines: dict[str, BaselineResult] = field(default_factory=dict)
     ranking: list[tuple[Span, list[int]]] = field(default_factory=list)  # scored ranking, evidence hit per rank
+    extra: Extra = field(default_factory=dict)
 
     def to_row(self) -> dict[str, Any]:
         """One line of results.jsonl."""
         i = self.item
         return {
             "id": i.id, "lang": i.lang, "type": i.type, "answerable": i.answerable, "question": i.question,
+            "key_facts": [list(forms) for forms in i.key_facts], "source": i.source,
             "answer": self.answer.to_dict() if self.answer is not None else None,
             "metrics": self.metrics.to_dict(),
             "ranking": [{"doc": sp.doc, "char_start": sp.start, "char_end": sp.end, "evidence": hits}
                         for sp, hits in self.ranking],
-            "baselines": {n: {k: v for k, v in m.to_dict().items() if k.startswith(("recall", "hit", "mrr",
-                                                                                  "ndcg", "latency"))}
-                          for n, m in self.baselines.items()},
+            "baselines": {n: {**{k: v for k, v in b.metrics.to_dict().items() if k not in ("id", "lang", "type")},
+                              "answer": b.answer,
+                              "cited": None if b.cited is None else [b.cited.doc, b.cited.start, b.cited.end]}
+                          for n, b in self.baselines.items()},
+            "extra": self.extra,
             "error": self.error,
         }
 
@@ -59,6 +84,7 @@ class EvalRun:
     results: list[ItemResult]
     systems: dict[str, dict[str, Any]]  # name → breakdown; citeqa first
     notices: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds: "citeqa_s", "<baseline>_s"
 
 
 def spans(passages: Sequence[Any]) -> list[Span]:
@@ -128,12 +154,34 @@ def failed(item: EvalItem, latency: float) -> ItemMetrics:
 
 
 def judge_baseline(item: EvalItem, ranking: Sequence[Span], gold: GoldItem, relevance: Relevance,
-                   latency: float) -> ItemMetrics:
+                   latency: float, answer: str = "") -> ItemMetrics:
+    """A baseline's figures: its ranking, its sentence-rule answer (never a refusal) and the one passage that
+    answer comes from (its top passage; nothing cited when nothing was retrieved)."""
     m = ItemMetrics(item.id, item.lang, item.type, item.answerable, False, latency)
     if item.answerable:
         for key, value in retrieval_metrics(relevance.judge(ranking, gold), gold.n).items():
             setattr(m, key, value)
+        m.key_fact_recall = key_fact_recall(answer, item.key_facts)
+        m.citation_precision, m.citation_recall = citation_scores(relevance.judge(ranking[:1], gold), gold.n)
     return m
+
+
+def run_baseline(baseline: Baseline, item: EvalItem, gold: GoldItem, relevance: Relevance,
+                 rank_k: int) -> tuple[BaselineResult, str]:
+    """One item through one baseline: (result, error text or "")."""
+    from eval.naive import answer_by_sentence_rule
+
+    t0 = time.perf_counter()
+    error = ""
+    try:
+        ranked = baseline.rank(item.question, rank_k)
+        text = answer_by_sentence_rule(item.question, [t for _, t in ranked])
+    except Exception as exc:  # a baseline that breaks scores nothing for this item; the run goes on
+        error = f"{baseline.name} failed on {item.id}: {type(exc).__name__}: {exc}"
+        ranked, text = [], ""
+    ranking = [span for span, _ in ranked]
+    m = judge_baseline(item, ranking, gold, relevance, time.perf_counter() - t0, text)
+    return BaselineResult(m, text, ranking[0] if ranking else None), error
 
 
 def by_doc(units: Sequence[Span]) -> dict[str, list[Span]]:
@@ -150,10 +198,23 @@ def ceiling(gold: GoldItem, units: dict[str, list[Span]], relevance: Relevance) 
     return recall_at_1_ceiling((relevance.covered(u, gold) for d in docs for u in units.get(d, [])), gold.n)
 
 
+def extras(item: EvalItem, answer: Any, scorers: Sequence[ItemScorer]) -> tuple[Extra, list[str]]:
+    """``extra`` of one answered item: what it dropped as unsupported, then each scorer's figures."""
+    out: Extra = {"dropped": list(answer.dropped)}
+    errors = []
+    for scorer in scorers:
+        try:
+            out.update({f"{scorer.name}.{k}": v for k, v in scorer.score(item, answer).items()})
+        except Exception as exc:  # a broken scorer loses its figures for this item, not the run
+            errors.append(f"{scorer.name} failed on {item.id}: {type(exc).__name__}: {exc}")
+    return out, errors
+
+
 def run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, *,
-             baselines: Sequence[Baseline] = (), rank_k: int = 10, progress: Progress | None = None) -> EvalRun:
+             baselines: Sequence[Baseline] = (), rank_k: int = 10, progress: Progress | None = None,
+             scorers: Sequence[ItemScorer] = ()) -> EvalRun:
     """Every item through ``rag.chain.ask`` (history passed for follow-ups; latencies warm, after one untimed
-    warm-up question), then through each baseline."""
+    warm-up question), then through each baseline. Every system's breakdown carries bootstrap intervals."""
     from rag.chain import ask
 
     results: list[ItemResult] = []
@@ -162,6 +223,8 @@ def run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, *
     chunk_units = by_doc(spans_of_chunks(components.store.chunks()))
     total = len(items) * (1 + len(baselines))
     done = 0
+    timings: dict[str, float] = {}
+    t_stage = time.perf_counter()
     if items:  # one untimed warm-up (jieba's dictionary, model first calls): latencies are warm
         try:
             ask(items[0].question, components, history=list(items[0].history))
@@ -181,115 +244,35 @@ def run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, *
             ranking = spans(ranked)
             result = ItemResult(item, judge(item, answer, gold, relevance, latency, ranking), answer)
             result.ranking = [(s, sorted(h)) for s, h in zip(ranking, relevance.judge(ranking, gold), strict=True)]
+            result.extra, errors = extras(item, answer, scorers)
+            notices += errors
             results.append(result)
         if item.answerable:
             results[-1].metrics.recall_1_ceiling = ceiling(gold, chunk_units, relevance)
         done += 1
         if progress:
             progress(CITEQA, done, total)
+    timings[f"{CITEQA}_s"] = round(time.perf_counter() - t_stage, 2)
     for baseline in baselines:
+        t_stage = time.perf_counter()
         units = by_doc(baseline.units)
         for result in results:
             item = result.item
-            t0 = time.perf_counter()
-            try:
-                ranking = baseline.search(item.question, rank_k)
-            except Exception as exc:  # a baseline that breaks scores nothing for this item; the run goes on
-                notices.append(f"{baseline.name} failed on {item.id}: {type(exc).__name__}: {exc}")
-                ranking = []
-            m = judge_baseline(item, ranking, golds[item.id], relevance, time.perf_counter() - t0)
+            got, error = run_baseline(baseline, item, golds[item.id], relevance, rank_k)
+            if error:
+                notices.append(error)
             if item.answerable:
-                m.recall_1_ceiling = ceiling(golds[item.id], units, relevance)
-            result.baselines[baseline.name] = m
+                got.metrics.recall_1_ceiling = ceiling(golds[item.id], units, relevance)
+            result.baselines[baseline.name] = got
             done += 1
             if progress:
                 progress(baseline.name, done, total)
-    systems = {CITEQA: breakdown([r.metrics for r in results])}
-    for baseline in baselines:
-        systems[baseline.name] = retrieval_only(breakdown([r.baselines[baseline.name] for r in results]))
+        timings[f"{baseline.name}_s"] = round(time.perf_counter() - t_stage, 2)
+    per_system = {CITEQA: [r.metrics for r in results]}
+    per_system.update({b.name: [r.baselines[b.name].metrics for r in results] for b in baselines})
+    systems: dict[str, dict[str, Any]] = {}
+    for name, metrics in per_system.items():
+        systems[name] = breakdown(metrics)
+        add_intervals(systems[name], metrics)
     errors = [f"{r.item.id}: {r.error}" for r in results if r.error]
-    return EvalRun(results, systems, notices + errors)
-
-
-def retrieval_only(b: dict[str, Any]) -> dict[str, Any]:
-    """A baseline's breakdown with the answer figures blanked (it neither answers, cites nor refuses)."""
-    for group in [b["overall"], *b["by_lang"].values(), *b["by_type"].values()]:
-        for key in ANSWER_KEYS:
-            group[key] = None
-    return b
-
-
-def document_raws(store: Any, corpus_dir: Path) -> dict[str, str]:
-    """Raw text of every indexed document, loaded exactly as ingest loaded it (chunk offsets refer to it)."""
-    from ingest.load import load_document
-
-    raws: dict[str, str] = {}
-    for info in store.documents():
-        path = Path(info.path) if info.path and Path(info.path).exists() else Path(corpus_dir) / info.doc
-        if path.exists():
-            raws[info.doc] = load_document(path).raw
-    return raws
-
-
-@dataclass
-class EvalOutcome:
-    run: EvalRun
-    paths: dict[str, Path]
-    problems: list[str]
-    config: dict[str, Any]
-
-
-def default_out_dir() -> Path:
-    """``eval/out/<timestamp>`` under the working directory (git-ignored)."""
-    return Path("eval") / "out" / time.strftime("%Y%m%d-%H%M%S")
-
-
-def evaluate(settings: Any, questions: Sequence[Path] = (), out_dir: Path | None = None, *,
-             with_baselines: bool = False, rank_k: int = 10, progress: Progress | None = None,
-             limit: int | None = None) -> EvalOutcome:
-    """Load the question files, make sure the index holds something, run citeqa (and the baselines) on
-    every item and write metrics.json, results.jsonl, report.md and chart.png to ``out_dir``."""
-    from eval.baselines import build_baselines
-    from eval.report import write_outputs
-    from eval.sets import check_evidence, default_eval_path, load_eval_sets
-    from ingest.run import ingest_paths
-    from rag.components import build_components, refresh
-    from rag.index.store import ChunkStore
-
-    files = [Path(q) for q in questions] or [default_eval_path()]
-    items, problems = load_eval_sets(files)
-    items = items[:limit] if limit else items
-    notices: list[str] = []
-    store = ChunkStore.open(settings)
-    components = build_components(settings, store)
-    if store.version() is None:
-        report = ingest_paths(None, settings, store, components.embedder)
-        refresh(components)
-        notices.append(f"The index was empty: ingested {settings.corpus_dir} ({report.documents} documents, "
-                       f"{report.chunks} chunks) first.")
-    notices += components.notices
-    relevance = Relevance(document_raws(store, settings.corpus_dir))
-    problems += check_evidence(items, relevance_raws(relevance))
-    baselines: list[Baseline] = []
-    if with_baselines:
-        baselines, skipped = build_baselines(relevance_raws(relevance), store.chunks(), store,
-                                             components.retriever.embedder)
-        notices += skipped + [f"{b.name}: {b.notice}" for b in baselines]
-    run = run_eval(items, components, relevance, baselines=baselines, rank_k=max(rank_k, 1), progress=progress)
-    first = next((r.answer for r in run.results if r.answer is not None), None)
-    mode = {"retrieval": components.mode, "answerer": components.answerer.name}
-    if first is not None:
-        mode = {k: v for k, v in first.mode.items() if k != "notice"}
-    config = {**settings.public_dict(), "mode": mode, "questions": [str(f) for f in files], "rank_k": rank_k,
-              "top_k": settings.top_k, "index_version": store.version(), "documents": len(relevance.texts),
-              "chunks": len(store.chunks()), "baselines": [b.name for b in baselines],
-              "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    run.notices = list(dict.fromkeys(notices + run.notices))
-    problem_lines = [str(p) for p in problems]
-    paths = write_outputs(out_dir or default_out_dir(), run.systems, config, [r.to_row() for r in run.results],
-                          problem_lines, run.notices)
-    return EvalOutcome(run, paths, problem_lines, config)
-
-
-def relevance_raws(relevance: Relevance) -> dict[str, str]:
-    return {doc: text.raw for doc, text in relevance.texts.items()}
+    return EvalRun(results, systems, notices + errors, timings)

@@ -27,7 +27,8 @@ _LEADING = re.compile(
     r"|[•·▪●◦‣∙*\-–—](?=\s)"  # bullets
     r")\s*"
 )
-_DIGITS = re.compile(r"\d{1,3}")
+_DIGITS = re.compile(r"\d+")
+_MARK_DIGITS = 3  # footnote numbers run to at most 999
 # what may come right before a footnote mark: a word character or closing punctuation
 _CLOSING = set(")）]】」』”’\"'.。》〉")
 # a number, not a mark, when the digits are read with these: CJK ordinals/approximations before them ...
@@ -53,7 +54,7 @@ def _is_cjk(ch: str) -> bool:
 
 def _is_mark(text: str, start: int, end: int, notes: Collection[int]) -> bool:
     """True when text[start:end] (digits) is a footnote reference mark (see the module docstring)."""
-    if int(text[start:end]) not in notes or start == 0:
+    if end - start > _MARK_DIGITS or int(text[start:end]) not in notes or start == 0:
         return False
     before = text[start - 1]
     after = text[end] if end < len(text) else ""
@@ -73,11 +74,18 @@ def _is_mark(text: str, start: int, end: int, notes: Collection[int]) -> bool:
     return False
 
 
-def clean_quote(text: str, notes: Collection[int] | None = None) -> tuple[str, list[int]]:
+def clean_quote(text: str, notes: Collection[int] | None = None, paragraph: int | None = None) -> tuple[str, list[int]]:
     """(cleaned text, source index of each cleaned character). ``notes``: the footnote numbers whose marks
-    may sit in ``text`` (``Chunk.notes``); None or empty keeps every digit."""
+    may sit in ``text`` (``Chunk.notes``); None or empty keeps every digit. ``paragraph``: the document's own
+    number of this paragraph (``Chunk.paragraph`` when ``Chunk.numbered``), which opens the quote even when
+    a number follows it with no space ("4.2022年…" from whitespace-squashed text)."""
     keep = [True] * len(text)
     pos = 0
+    own = re.match(rf"\s*{paragraph}[.．]\s*", text) if paragraph else None
+    if own and text[own.end():].strip():
+        for i in range(own.end()):
+            keep[i] = False
+        pos = own.end()
     while m := _LEADING.match(text, pos):  # "(d) 1. …" — strip every opening marker
         if m.end() == pos or not text[m.end():].strip():
             break
@@ -102,10 +110,11 @@ def source_span(index: list[int], start: int, end: int) -> tuple[int, int]:
     return index[start], index[end - 1] + 1
 
 
-def quote_of(text: str, start: int, end: int, notes: Collection[int] | None = None) -> Quote:
+def quote_of(text: str, start: int, end: int, notes: Collection[int] | None = None,
+             paragraph: int | None = None) -> Quote:
     """The cleaned quote of ``text[start:end]`` (e.g. one sentence of a chunk's text) and its source span
     in ``text``: what an answer sentence shows and what ``Sentence.spans`` records for the highlight."""
-    cleaned, index = clean_quote(text[start:end], notes)
+    cleaned, index = clean_quote(text[start:end], notes, paragraph)
     if not index:
         return Quote("", start, start)
     a, b = source_span(index, 0, len(index))

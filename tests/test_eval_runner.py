@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from eval.harness import document_raws, evaluate
 from eval.metrics import METRIC_KEYS
 from eval.relevance import Relevance
-from eval.runner import document_raws, evaluate, run_eval
+from eval.runner import run_eval
 from eval.sets import load_eval_set
 from ingest.run import ingest_paths
 from rag.components import build_components
@@ -66,14 +67,21 @@ def test_eval_writes_parseable_reports_with_every_figure_and_masked_secrets(inde
     assert "recall_1_ceiling" in first["baselines"]["langchain-bm25"]
     unanswerable = next(r for r in rows if r["id"] == "A-dev-021")
     assert unanswerable["metrics"]["recall_10"] is None
-    # baselines beside citeqa: the whitespace-token pipeline finds nothing for Chinese questions
-    assert set(metrics["baselines"]) == {"langchain-bm25", "jieba-bm25"}
+    # baselines beside citeqa: the whitespace-token pipeline finds nothing for Chinese questions; every baseline
+    # answers (sentence rule) and never refuses
+    assert set(metrics["baselines"]) == {"naive", "langchain-bm25", "jieba-bm25"}
     assert metrics["baselines"]["langchain-bm25"]["by_lang"]["zh"]["recall@10"] == 0.0
-    assert metrics["baselines"]["jieba-bm25"]["overall"]["key_fact_recall"] is None
+    for name, b in metrics["baselines"].items():
+        assert b["overall"]["key_fact_recall"] is not None and b["overall"]["false_refusal_rate"] == 0.0, name
+        assert set(b["overall"]["ci95"]) >= {"key_fact_recall", "recall@5"}, name
+    assert first["baselines"]["naive"]["answer"] and first["baselines"]["naive"]["refused"] is False
+    assert metrics["risk_coverage"]["zh"] and metrics["overall"]["ci95"]["key_fact_recall"]
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert "## citeqa" in report and "langchain-bm25" in report and "÷ citeqa" in report
-    assert "| hit@1 | R@1 max |" in report and "recall@1_ceiling" in report
-    assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "## Headline" in report and "langchain-bm25" in report and "citeqa ÷ it" in report
+    assert "| hit@1 | R@1 max |" in report and "recall@1_ceiling" in report and "noise" in report
+    assert "## Failure browser" in report
+    for png in ("chart.png", "risk_coverage.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert outcome.problems == []
 
 
@@ -116,6 +124,7 @@ def test_dense_baseline_runs_when_an_embedding_model_is_loaded(tmp_path: Path, c
     assert outcome.config["mode"]["retrieval"] == "hybrid"
     assert any("ingested" in n for n in outcome.run.notices)  # the empty index was filled first
     assert outcome.run.systems["dense"]["overall"]["n"] == 4
+    assert outcome.run.systems["dense"]["overall"]["key_fact_recall"] is not None  # it answers, too
 
 
 def test_evidence_missing_from_its_document_is_reported_as_a_problem_and_the_item_still_runs(indexed: Settings,

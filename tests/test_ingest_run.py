@@ -297,3 +297,22 @@ def test_a_different_configured_model_is_noticed_without_loading_and_re_embeds(
     lazy = LazyEmbedder(settings)
     report = ingest(settings, store, lazy)
     assert lazy.loaded and report.redone == "embedding model changed" and store.embedder_id() == lazy.id
+
+
+def test_a_symbol_or_year_edited_in_the_manifest_relabels_that_documents_chunks_only(settings: Settings) -> None:
+    from rag.reference import cite_string
+
+    store = ChunkStore.open(settings)
+    ingest(settings, store)
+    before = by_doc(store)
+    assert {c.symbol for c in before[DOCS[2]]} == {"UNEP/EA.6/8"} and {c.year for c in before[DOCS[1]]} == {2024}
+    manifest = settings.corpus_dir / "corpus.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"UNEP/EA.6/8"', '"UNEP/EA.6/8/Rev.1"'),
+                        encoding="utf-8")
+    report = ingest(settings, store)
+    after = by_doc(store)
+    assert report.changed and report.updated == [DOCS[2]]
+    numbered = next(c for c in after[DOCS[2]] if c.numbered and c.paragraph == 2)
+    assert cite_string(numbered, "en") == "UNEP/EA.6/8/Rev.1, para. 2"
+    assert all(after[d] == before[d] for d in DOCS if d != DOCS[2])
+    assert not ingest(settings, store).changed

@@ -86,3 +86,17 @@ def test_unreadable_or_old_cache_is_rebuilt(settings: Settings) -> None:
     assert json.loads(meta.read_text(encoding="utf-8"))["tokenizer"] != "an-older-tokenizer"
     (cache / store.version() / "chunks.jsonl").write_text("{broken", encoding="utf-8")
     assert len(load_lexical(store, cache).chunks) == 8
+
+
+def test_jieba_says_nothing_on_stderr_wherever_it_is_first_used(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # a fresh process (jieba's dictionary not yet loaded) whose first jieba use is outside the lexical index,
+    # as the answer side's question analysis does; the cache dir is new so jieba builds its prefix dict
+    code = ("import rag.index.lexical, jieba; jieba.dt.tmp_dir = sys.argv[1]; "
+            "print(len(jieba.lcut('会员国提名了超过七十五名联络人')))")
+    done = subprocess.run([sys.executable, "-c", "import sys; " + code, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) > 3 and done.stderr == ""

@@ -119,3 +119,14 @@ def test_on_xquad_documents_quotes_keep_every_digit_even_if_every_number_were_a_
                     changed += cleaned != text.strip()
     assert sentences > 500
     assert changed <= sentences // 50  # Wikipedia prose: hardly any opening list markers
+
+
+def test_quotes_with_whitespace_squashed_lose_the_same_marks_and_keep_the_numbers(corpus_dir: Path):
+    from rag.sentences import squash
+
+    chunks = chunk_document(load_document(corpus_dir / "000_7b030ac21b7d218f.txt"), "t", 400)
+    para4 = next(c for c in chunks if c.numbered and c.paragraph == 4 and c.kind == "body")
+    cleaned, index = clean_quote(squash(para4.text), para4.notes, para4.paragraph)
+    assert "会员国提名了超过75名联络人参加工作组。" in cleaned and cleaned.startswith("2022年8月30日")
+    assert clean_quote("4.2022年8月", None, 4)[0] == "2022年8月" and clean_quote("4.2022年", None, 5)[0] == "4.2022年"
+    _check_map(squash(para4.text), cleaned, index)

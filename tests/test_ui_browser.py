@@ -124,7 +124,7 @@ def test_an_uploaded_pdf_is_indexed_and_listed_in_the_documents_tab(page, app_se
     page.click("#citeqa-add")
     report = page.locator("#citeqa-upload-report")
     report.locator("text=氮管理测试报告.pdf").wait_for()
-    assert "✅" in report.inner_text()
+    assert "已加入 / Added" in report.inner_text()
     page.locator("#citeqa-docs >> text=氮管理测试报告.pdf").wait_for()
     assert (app_server.settings.corpus_dir / "氮管理测试报告.pdf").exists()
     assert "氮管理测试报告.pdf" in [d.doc for d in app_server.backend.components.store.documents()]
@@ -140,9 +140,28 @@ def test_a_bad_upload_is_reported_with_its_reason_and_nothing_is_lost(page, app_
     page.wait_for_selector("#citeqa-upload >> text=broken.pdf")
     page.click("#citeqa-add")
     page.locator("#citeqa-upload-report >> text=broken.pdf").wait_for()
-    assert "❌" in page.locator("#citeqa-upload-report").inner_text()
+    assert "未加入 / Not added" in page.locator("#citeqa-upload-report").inner_text()
     assert {d.doc for d in app_server.backend.components.store.documents()} == before
     assert not (app_server.settings.corpus_dir / "broken.pdf").exists()
+
+
+def test_clicking_add_with_no_file_says_choose_a_file_and_the_documents_tab_keeps_working(page, app_server, tmp_path):
+    count = len(app_server.backend.components.store.documents())
+    page.get_by_role("tab", name="文档 / Documents").click()
+    page.locator("#citeqa-docs >> text=Chunks").first.wait_for()
+    page.click("#citeqa-add")
+    page.locator("#citeqa-upload-report >> text=Choose files first").wait_for()
+    assert page.locator(".toast-body.error").count() == 0  # no Gradio "Error" toast
+    assert "Error" not in page.locator("#citeqa-docs-error").inner_text()
+    note = tmp_path / "无文件之后.txt"
+    note.write_text("无文件之后的说明\n\n1. 点击添加后，文档页仍可上传文件。\n", encoding="utf-8")
+    page.locator("#citeqa-upload input[type=file]").set_input_files(str(note))  # the tab still works
+    page.wait_for_selector("#citeqa-upload >> text=无文件之后.txt")
+    page.click("#citeqa-add")
+    page.locator("#citeqa-upload-report >> text=无文件之后.txt").wait_for()
+    assert "已加入 / Added" in page.locator("#citeqa-upload-report").inner_text()
+    page.locator(f"#citeqa-status >> text=Documents: {count + 1}").wait_for()
+    assert not list(Path(app_server.app.citeqa_upload_dir).rglob("无文件之后.txt"))  # no temp copy left behind
 
 
 MARKUP_DOC = ("青海湖观鸟站记录\n\n"

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rag.types import Answer, Chunk, Passage, Sentence
 from ui.context import by_document, doc_context
 from ui.render import (
+    DocContext,
     Status,
     link_markers,
+    parse_span,
     render_answer,
+    render_link_missing,
+    render_linked,
     render_sources,
     render_status,
+    render_unavailable,
     render_user,
     sources_panel,
     supporting_spans,
@@ -108,10 +114,13 @@ def test_the_answer_html_never_holds_a_blank_line_so_markdown_leaves_it_alone():
     assert "\n" not in html and "<br><br>" in html and "*星号*" in html
 
 
-def test_a_refusal_says_so_and_offers_the_closest_passages_for_checking():
+def test_a_refusal_says_so_and_names_what_the_closest_passages_were_about_in_the_questions_language():
     a = answer(answer="文档中没有关于这一问题的信息。", refused=True, sentences=[])
     chat = render_answer(a, 0)
-    assert "refusal" in chat and "最接近的段落" in chat and "closest passages" in chat
+    assert "refusal" in chat and "最接近的段落" in chat and f"《{TITLE}》工作组" in chat
+    english = render_answer(answer(question="Where?", language="en", answer="The documents do not contain this.",
+                                   refused=True, sentences=[]), 0)
+    assert "The closest passages" in english and "are about:" in english and "最接近" not in english
     sources = render_sources(a, 0)
     assert "供核查" in sources and sources.count('class="src"') == 2
     assert P1.split("。")[0] in sources
@@ -121,7 +130,8 @@ def test_sources_show_title_section_paragraph_score_and_highlight_the_cited_sent
     html = render_sources(answer(), 0)
     assert html.count('<details class="src"') == 2
     assert 'id="src-0-1"' in html and 'id="src-0-2"' in html
-    assert TITLE in html and "二、进展 &gt; 工作组" in html and "¶ 5" in html and "score 0.910" in html
+    assert TITLE in html and "二、进展 &gt; 工作组" in html and "score 0.910" in html
+    assert f"{TITLE}，第5段" in html  # the reference: no symbol in this chunk, so the title
     marked = re.findall(r"<mark>(.*?)</mark>", html)
     assert "第三次会议于 2023 年 4 月 27 日在布加勒斯特以混合形式举行。" in marked
     assert all("非正式专家会议" not in m for m in marked)
@@ -159,9 +169,11 @@ def test_show_in_document_lists_the_neighbouring_chunks_and_the_whole_split_para
     assert "<mark>长段落的第二部分。</mark>" in html
 
 
-def test_an_unnumbered_pdf_paragraph_shows_its_running_index_and_page():
+def test_an_unnumbered_pdf_paragraph_is_cited_by_its_page_and_a_text_file_by_a_counted_paragraph():
     a = answer(passages=[Passage(chunk(1, "文本。", numbered=False, page=3, paragraph=14), 0.3, n=1)])
-    assert "para 14 · p. 3" in render_sources(a, 0)
+    assert f"{TITLE}，第3页" in render_sources(a, 0)
+    a = answer(passages=[Passage(chunk(1, "文本。", numbered=False, paragraph=14), 0.3, n=1)], language="en")
+    assert f"{TITLE}, para. 14 (counted)" in render_sources(a, 0)
 
 
 def test_the_status_line_names_mode_answerer_and_counts_and_escapes_notices():
@@ -195,3 +207,52 @@ def test_a_claim_quoting_one_clause_of_a_long_sentence_highlights_just_that_clau
     text = "第一次会议于 2020 年在线举行；第三次会议于 2023 年在布加勒斯特以混合形式举行；第四次会议在内罗毕举行。"
     spans = supporting_spans(text, ["第三次会议于2023年在布加勒斯特以混合形式举行[1]；"])
     assert [text[a:b] for a, b in spans] == ["第三次会议于 2023 年在布加勒斯特以混合形式举行；"]
+
+
+def test_a_source_card_names_the_passage_as_an_analyst_cites_it_and_links_to_it():
+    a = answer(passages=[Passage(replace(chunk(5, P1), symbol="UNEP/EA.6/4"), 0.9, n=1)])
+    html = render_sources(a, 0)
+    assert '<span class="cite-ref">UNEP/EA.6/4，第5段</span>' in html
+    english = render_sources(replace(a, language="en"), 0)
+    assert '<span class="cite-ref">UNEP/EA.6/4, para. 5</span>' in english
+    link = re.search(r'<a class="deep-link" href="([^"]+)"', html).group(1)
+    start = P1.index("第三次会议")
+    end = P1.index("。") + 1
+    assert link == f"?passage=000_7b030ac21b7d218f.txt%3A5&amp;span={start}-{end}"
+
+
+def test_the_highlight_covers_the_source_span_the_answerer_recorded_even_for_a_cleaned_quote():
+    text = "4. 会员国提名了超过 75 名联络人2参加工作组。另一句。"
+    start, end = text.index("会员国"), text.index("另一句")
+    sentence = Sentence("会员国提名了超过 75 名联络人参加工作组[1]。", [1], {1: (start, end)})
+    a = answer(answer=sentence.text, sentences=[sentence], passages=[Passage(chunk(4, text), 0.9, n=1)])
+    marked = re.findall(r"<mark>(.*?)</mark>", render_sources(a, 0))
+    assert marked == ["会员国提名了超过 75 名联络人2参加工作组。"]
+    # in the whole paragraph (a chunk that is the second piece of its paragraph), the offsets move with it
+    ctx = DocContext(paragraph="第一部分。" + text)
+    marked = re.findall(r"<mark>(.*?)</mark>", render_sources(a, 0, {a.passages[0].chunk.id: ctx}))
+    assert marked[0] == "会员国提名了超过 75 名联络人2参加工作组。"
+
+
+def test_the_unavailable_notice_uses_no_emoji():
+    html = render_unavailable("server down")
+    assert "⚠" not in html and 'class="icon-warn"' in html
+
+
+def test_a_deep_link_span_is_read_only_when_well_formed_and_inside_the_passage():
+    assert parse_span("3-10", 20) == (3, 10) and parse_span("3-99", 20) == (3, 20)
+    for bad in ("", "10-3", "a-b", "3", "-1-4", "25-30", "3-10<script>"):
+        assert parse_span(bad, 20) is None
+
+
+def test_a_linked_passage_is_shown_in_its_document_with_the_span_marked_and_a_bad_id_escaped():
+    cited = chunk(5, P1)
+    ctx = DocContext(paragraph=P1, before=(chunk(4, "前一段。"),), after=(chunk(6, "后一段。"),))
+    end = P1.index("。") + 1
+    html = render_linked(replace(cited, symbol="UNEP/EA.6/4"), ctx, (0, end), "en")
+    assert re.findall(r"<mark>(.*?)</mark>", html) == [P1[:end]]
+    assert "UNEP/EA.6/4, para. 5" in html and html.count('class="ctx') == 3 and 'id="citeqa-linked"' in html
+    whole = render_linked(cited, ctx, None)
+    assert re.findall(r"<mark>(.*?)</mark>", whole) == [P1]
+    missing = render_link_missing('<img src=x onerror="alert(1)">')
+    assert "<img" not in missing and "&lt;img" in missing

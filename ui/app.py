@@ -31,6 +31,8 @@ from ui.render import (
     render_user,
     sources_panel,
 )
+from ui.share import export_file, linked_passage
+from ui.uploads import discard_uploads, use_upload_dir
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -75,6 +77,10 @@ def history_of(turns: list[ChatTurn]) -> list[Turn]:
     return out
 
 
+HISTORY_ROLES = ("user", "assistant")
+HISTORY_SHAPE = '{"role": "user"|"assistant", "content": "..."}'
+
+
 def parse_history(history: Any) -> list[dict[str, str]]:
     """The API's history: a list of {"role", "content"} messages, or that list as JSON text."""
     if history in (None, "", []):
@@ -83,10 +89,15 @@ def parse_history(history: Any) -> list[dict[str, str]]:
         try:
             history = json.loads(history)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"history is not valid JSON ({exc.msg}); pass a list of "
-                             '{"role": "user"|"assistant", "content": "..."} messages') from None
+            raise ValueError(f"history is not valid JSON ({exc.msg}); pass a list of {HISTORY_SHAPE} messages") from None
     if not isinstance(history, list) or not all(isinstance(m, dict) for m in history):
-        raise ValueError('history must be a list of {"role": "user"|"assistant", "content": "..."} messages')
+        raise ValueError(f"history must be a list of {HISTORY_SHAPE} messages")
+    for i, m in enumerate(history):
+        if m.get("role") not in HISTORY_ROLES:
+            raise ValueError(f"history turn {i} has role {m.get('role')!r}; only 'user' and 'assistant' turns are "
+                             f"accepted (a list of {HISTORY_SHAPE} messages)")
+        if not isinstance(m.get("content"), str):
+            raise ValueError(f"history turn {i} has no text content; pass a list of {HISTORY_SHAPE} messages")
     return history
 
 
@@ -128,6 +139,7 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
 
         components = build_components(settings)
     backend = Backend(settings, components)
+    upload_dir = use_upload_dir(settings)  # before the Blocks: Gradio reads its temp dir when they are built
     choices = backend.answerer_choices()
 
     with gr.Blocks(title="citeqa — 有据可查的问答", analytics_enabled=False, fill_width=True) as app:
@@ -147,7 +159,10 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
                             question = gr.Textbox(show_label=False, scale=5, max_lines=4, elem_id="citeqa-question",
                                                   placeholder="输入问题… / Type a question…")
                             send = gr.Button("发送 / Send", variant="primary", scale=1, elem_id="citeqa-send")
-                        new_chat = gr.Button("新对话 / New chat", size="sm", elem_id="citeqa-new")
+                        with gr.Row():
+                            new_chat = gr.Button("新对话 / New chat", size="sm", elem_id="citeqa-new")
+                            export = gr.DownloadButton("导出 Markdown / Export", size="sm", elem_id="citeqa-export",
+                                                       value=None, interactive=False)
                         gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例 / Examples")
                         with gr.Accordion("设置 / Settings", open=False):
                             top_k = gr.Slider(1, max(20, settings.top_k), value=settings.top_k, step=1,
@@ -208,6 +223,20 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
         new_chat.click(restart, None, [chatbot, sources, turns, pending], queue=False, api_visibility="private")
         chatbot.clear(restart, None, [chatbot, sources, turns, pending], queue=False, api_visibility="private")
 
+        def exported(ts: list[ChatTurn]):
+            path = export_file(ts)
+            return gr.DownloadButton(value=path, interactive=path is not None)
+
+        turns.change(exported, [turns], [export], queue=False, api_visibility="private")
+
+        def open_link(request: gr.Request):
+            view = linked_passage(backend, dict(request.query_params) if request is not None else {})
+            return gr.skip() if view is None else sources_panel([view])
+
+        app.load(open_link, None, [sources], api_visibility="private").then(
+            None, None, None, js="() => { const el = document.querySelector('#citeqa-linked .ctx.cited');"
+                                 " if (el) el.scrollIntoView({block: 'center'}); }")
+
         def like(ts: list[ChatTurn], data: gr.LikeData) -> None:
             index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
             t = int(index) // 2
@@ -218,17 +247,21 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
         chatbot.like(like, [turns], None, queue=False, api_visibility="private")
 
         def upload(paths: list[str] | None, progress=gr.Progress()):
-            if not paths:
-                return "请先选择文件 / Choose files first.", gr.skip(), gr.skip(), None
+            """→ report, docs, docs_error, status, files (all five on every path; a missing one breaks the tab)."""
+            try:
+                if not paths:  # nothing chosen, or Gradio refused the file (over the size limit)
+                    return "请先选择文件 / Choose files first.", gr.skip(), gr.skip(), gr.skip(), None
 
-            def tick(stage: str, done: int, total: int) -> None:
-                label = "读取 / loading" if stage == "load" else "嵌入 / embedding"
-                progress((done, total), desc=label)
+                def tick(stage: str, done: int, total: int) -> None:
+                    label = "读取 / loading" if stage == "load" else "嵌入 / embedding"
+                    progress((done, total), desc=label)
 
-            progress(0, desc="上传 / uploading")
-            result = backend.upload([(Path(p), Path(p).name) for p in paths], tick)
-            lines = "\n".join(f"- {line}" for line in result.lines())
-            return lines, *documents_update(backend), render_status(backend.status()), None
+                progress(0, desc="上传 / uploading")
+                result = backend.upload([(Path(p), Path(p).name) for p in paths], tick)
+                lines = "\n".join(f"- {line}" for line in result.lines())
+                return lines, *documents_update(backend), render_status(backend.status()), None
+            finally:
+                discard_uploads(paths or [], upload_dir)
 
         add.click(upload, [files], [report, docs, docs_error, status, files], api_visibility="private")
 
@@ -255,6 +288,7 @@ def create_app(settings: Settings, components: "Components | None" = None) -> "g
                  [status, docs, docs_error], api_visibility="private")
     app.queue(default_concurrency_limit=settings.concurrency)  # Gradio's default, 1, answers one user at a time
     app.citeqa_backend = backend  # type: ignore[attr-defined]
+    app.citeqa_upload_dir = upload_dir  # type: ignore[attr-defined]
     return app
 
 

@@ -69,5 +69,12 @@ CSS = r"""
 #citeqa-sources .ctx { padding: 4px 6px; color: var(--body-text-color-subdued); line-height: 1.6; }
 #citeqa-sources .ctx.cited { color: var(--body-text-color); border-left: 3px solid var(--color-accent); }
 #citeqa-sources .ctx .loc { font-size: 0.8em; font-weight: 600; margin-right: 4px; }
+#citeqa-sources .cite-ref { font-weight: 700; margin-right: 6px; }
+#citeqa-sources .title { display: block; }
+#citeqa-sources a.deep-link { display: inline-block; font-size: 0.8em; margin: 2px 0 4px; color: var(--color-accent); }
+#citeqa-sources .linked { border: 1px solid var(--color-accent); border-radius: 8px; padding: 6px 10px; }
+#citeqa-sources .linked .ctx.cited mark { background: #fde68a; }
+.icon-warn { display: inline-block; width: 1.2em; height: 1.2em; line-height: 1.2em; border-radius: 50%;
+  background: #b91c1c; color: white; text-align: center; font-weight: 700; font-size: 0.85em; margin-right: 4px; }
 .citeqa-sources-empty { color: var(--body-text-color-subdued); padding: 12px 4px; }
 """

@@ -43,9 +43,10 @@ class UploadResult:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (name as uploaded, reason)
 
     def lines(self) -> list[str]:
-        out = [f"✅ {n} — 已加入索引 / added to the index" for n in self.added]
-        out += [f"ℹ️ {n} — 已在语料库中 / already in the corpus" for n in self.unchanged]
-        out += [f"❌ {n} — {reason}" for n, reason in self.rejected]
+        # words, not emoji: they render on machines without an emoji font
+        out = [f"**已加入 / Added:** {n} — 已加入索引 / added to the index" for n in self.added]
+        out += [f"**未变 / Unchanged:** {n} — 已在语料库中 / already in the corpus" for n in self.unchanged]
+        out += [f"**未加入 / Not added:** {n} — {reason}" for n, reason in self.rejected]
         return out
 
 
@@ -129,14 +130,25 @@ class Backend:
             rows.append([d.title, meta.symbol if meta else "", d.chunks, d.doc])
         return rows
 
-    def contexts(self, answer: Answer) -> dict[str, DocContext]:
-        """For each passage of the answer: its whole paragraph and the chunks next to it in its document."""
+    def _by_document(self) -> dict[str, list[Chunk]]:
         store = self.components.store
         version = store.version()
         if self._docs[0] != version:
             self._docs = (version, by_document(store.chunks()))
-        docs = self._docs[1]
+        return self._docs[1]
+
+    def contexts(self, answer: Answer) -> dict[str, DocContext]:
+        """For each passage of the answer: its whole paragraph and the chunks next to it in its document."""
+        docs = self._by_document()
         return {p.chunk.id: doc_context(p.chunk, docs.get(p.chunk.doc, [])) for p in answer.passages}
+
+    def passage(self, chunk_id: str, width: int = 2) -> tuple[Chunk, DocContext] | None:
+        """The chunk a deep link names, with ``width`` chunks either side; None when the index has no such chunk."""
+        for chunks in self._by_document().values():
+            for c in chunks:
+                if c.id == chunk_id:
+                    return c, doc_context(c, chunks, width)
+        return None
 
     # ------------------------------------------------------------------ uploads
     def _embedder_mismatch(self) -> str:

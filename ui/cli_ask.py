@@ -1,4 +1,4 @@
-"""citeqa CLI commands (ask): `citeqa ask "问题" [--history FILE] [--k N] [--json]`."""
+"""citeqa CLI commands (ask): `citeqa ask "问题" [--history FILE] [--k N] [--format text|json|markdown] [--json]`."""
 
 from __future__ import annotations
 
@@ -34,27 +34,32 @@ def load_history(path: Path) -> list[dict[str, str]]:
     return data
 
 
-def where(passage: Any) -> str:
-    """"《title》 section, ¶ 17" or "…, p. 3" for a passage."""
-    c = passage.chunk
-    place = f"p. {c.page}" if c.page else (f"¶ {c.paragraph}" if c.numbered else f"para. {c.paragraph}")
-    return ", ".join(x for x in (f"《{c.title}》" if c.title else c.doc, c.section, place) if x)
-
-
 def format_answer(answer: Any) -> str:
-    """The answer as plain text: the answer, the notice, then each cited (or offered) passage."""
+    """The answer as plain text: the answer (a refusal says what the closest passages were about), the
+    notice, then each cited (or offered) passage by its reference ("UNEP/EA.6/8, para. 5"), title and text."""
+    from rag.reference import cite_string
+    from ui.support import closest_note
+
+    lang = "en" if answer.language == "en" else "zh"
     lines = [answer.answer, ""]
+    if answer.refused and closest_note(answer):
+        lines[1:1] = [closest_note(answer)]
     if answer.mode.get("notice"):
         lines += [f"({answer.mode['notice']})", ""]
     if answer.passages:
         lines.append("Closest passages (for checking):" if answer.refused else "Sources:")
         for p in answer.passages:
-            lines.append(f"[{p.n}] {where(p)}  — {p.chunk.doc}")
-            lines.append(f"    {' '.join(p.chunk.text.split())}")
+            c = p.chunk
+            section = f" — {c.section}" if c.section else ""
+            lines.append(f"[{p.n}] {cite_string(c, lang)} · 《{c.title or c.doc}》{section}  ({c.doc})")
+            lines.append(f"    {' '.join(c.text.split())}")
     mode = answer.mode
     lines.append(f"\nretrieval: {mode.get('retrieval')} · answerer: {mode.get('answerer')} · "
                  f"{answer.timings.get('total_s', 0.0):.2f} s")
     return "\n".join(lines)
+
+
+FORMATS = ("text", "json", "markdown")
 
 
 def ask(
@@ -62,7 +67,8 @@ def ask(
     question: str = typer.Argument(..., help="The question, in Chinese or English."),
     history: Path = typer.Option(None, "--history", help='JSON file: [{"role": "user"|"assistant", "content": …}].'),
     k: int = typer.Option(None, "--k", min=1, max=50, help="Passages to retrieve (default: settings.top_k)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the Answer as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print the Answer as JSON (same as --format json)."),
+    fmt: str = typer.Option("text", "--format", help="text | json | markdown (the chat's Export, for one answer)."),
 ) -> None:
     """Answer a question from the indexed documents; every sentence cites its passage."""
     from rag.chain import ask as ask_question
@@ -70,6 +76,8 @@ def ask(
     from rag.index.store import StoreError
 
     settings = ctx.obj
+    if fmt not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})", 2)
     try:
         turns = load_history(history) if history else []
     except ValueError as exc:
@@ -79,8 +87,12 @@ def ask(
         answer = ask_question(question, components, history=turns, k=k)
     except StoreError as exc:
         raise _fail(str(exc)) from exc
-    if as_json:
+    if as_json or fmt == "json":
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        from ui.export import answer_markdown
+
+        typer.echo(answer_markdown(answer))
     else:
         typer.echo(format_answer(answer))
 

@@ -33,20 +33,30 @@ def _bar():  # type: ignore[no-untyped-def]
 def eval_command(
     ctx: typer.Context,
     questions: list[Path] = typer.Option(None, "--questions", "-q",
-                                         help="JSONL question file(s), or the name of a shipped set: dev, extra "
-                                              "(default: dev)."),
+                                         help="JSONL question file(s) over the corpus and index that "
+                                              "CITEQA_CORPUS_DIR / CITEQA_INDEX_DIR name, or the name of a shipped "
+                                              "set: dev, extra (default: dev)."),
+    benchmark: str = typer.Option(None, "--benchmark",
+                                  help="A shipped benchmark with its own corpus, e.g. xquad: evaluated in its own "
+                                       "index beside the main one (<index_dir>/bench-<name>, built once, then reused)."),
+    lang: str = typer.Option(None, "--lang", help="Only the questions in this language: zh or en."),
+    tuned: bool = typer.Option(False, "--tuned-on-these",
+                               help="Declare that the --questions files were used to tune or train citeqa (the "
+                                    "report then marks their figures as optimistic)."),
     out: Path = typer.Option(None, "--out", help="Output folder (default: eval/out/<timestamp>)."),
     answerer: str = typer.Option(None, "--answerer", help="extractive | openai | ollama (default: settings)."),
     k: int = typer.Option(None, "--k", min=1, max=50,
                           help="Passages handed to the answerer (settings.top_k); rankings are scored to max(10, k)."),
-    baselines: bool = typer.Option(False, "--baselines", help="Also run the simpler pipelines on the same questions."),
+    baselines: bool = typer.Option(True, "--baselines/--no-baselines",
+                                   help="Also run the simpler pipelines (naive, dense, BM25) on the same questions."),
     limit: int = typer.Option(None, "--limit", min=1, help="Only the first N questions (a quick look)."),
     check: bool = typer.Option(False, "--check", help="Only validate the question files (schema, and every evidence "
                                "string found verbatim in its documents); no index, nothing run."),
 ) -> None:
     """Run an eval set through citeqa and report retrieval, answer, citation, refusal and latency figures."""
-    from eval.report import rich_table
-    from eval.runner import evaluate
+    from eval.benchmarks import BENCHMARKS
+    from eval.harness import evaluate
+    from eval.report import headline_lines, rich_table
     from rag.index.store import StoreError
 
     settings = ctx.obj
@@ -57,12 +67,24 @@ def eval_command(
         raise _fail(f"--answerer {answerer!r}: choose extractive, openai or ollama") from None
     if k:
         settings.top_k = k
+    if lang is not None and lang not in ("zh", "en"):
+        raise _fail(f"--lang {lang!r}: choose zh or en")
+    if benchmark is not None and benchmark.lower() not in BENCHMARKS:
+        raise _fail(f"--benchmark {benchmark!r}: choose one of {', '.join(BENCHMARKS)}")
+    if benchmark is not None and questions:
+        raise _fail("--benchmark brings its own questions: drop --questions (or drop --benchmark)")
     questions = [_resolve(q) for q in questions or []]
     for q in questions:
         if not Path(q).is_file():
             raise _fail(f"Question file {q} not found — pass an existing JSONL file to --questions.")
     console = _console()
     if check:
+        if benchmark is not None:
+            from eval.benchmarks import benchmark as get_benchmark
+
+            bench = get_benchmark(benchmark)
+            settings = settings.model_copy(update={"corpus_dir": bench.corpus_dir})
+            questions = bench.question_files(lang)
         _check(settings, list(questions or []), console)
         return
     with _bar() as bar:
@@ -77,7 +99,8 @@ def eval_command(
 
         try:
             outcome = evaluate(settings, list(questions or []), out, with_baselines=baselines,
-                               rank_k=max(10, k or 0), progress=progress, limit=limit)
+                               rank_k=max(10, k or 0), progress=progress, limit=limit, lang=lang,
+                               benchmark=benchmark, declared_tuned=tuned)
         except (StoreError, FileNotFoundError) as exc:
             raise _fail(str(exc)) from exc
     for problem in outcome.problems:
@@ -86,8 +109,13 @@ def eval_command(
         console.print(f"[dim]{notice}[/]", highlight=False)
     console.print(rich_table(outcome.run.systems, title=f"citeqa eval ({outcome.config['mode'].get('retrieval')}, "
                                                        f"{outcome.config['mode'].get('answerer')})"))
-    console.print(f"Wrote {outcome.paths['report'].parent}/ (metrics.json, results.jsonl, report.md, chart.png)",
-                  highlight=False)
+    for line in headline_lines(outcome.run.systems):
+        console.print(line, highlight=False)
+    console.print("(± = 95 % bootstrap interval; differences inside it are noise)", highlight=False)
+    t = outcome.config["timings"]
+    console.print(f"{len(outcome.run.results)} questions in {t['total_s']:.1f} s (citeqa {t.get('citeqa_s', 0):.1f} s, "
+                  f"set-up {t['setup_s']:.1f} s). Wrote {outcome.paths['report'].parent}/ (metrics.json, "
+                  "results.jsonl, report.md, chart.png, risk_coverage.png)", highlight=False)
     if not outcome.run.results:
         raise typer.Exit(1)
 

@@ -15,11 +15,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rag.sentences import sentence_spans
+from rag.reference import cite_string, place_label
+from rag.renumber import MARKER_RE
 from rag.types import Answer, Chunk, Passage
+from ui.support import cited_spans, closest_note, supporting_spans
 
-# [1]  [1, 2]  [^1]  【1】  【1，2】 — the forms rag.cite understands
-MARKER_RE = re.compile(r"\[\^?(\d+(?:\s*[,，、]\s*\d+)*)\]|【(\d+(?:\s*[,，、]\s*\d+)*)】")
+__all__ = ["supporting_spans"]  # part of this module's API (the chat's highlight), kept in ui.support
 _NUM_RE = re.compile(r"\d+")
 
 
@@ -47,10 +48,6 @@ def esc(text: str) -> str:
     """Escape for HTML text and attributes; line breaks become <br> so no blank line ever appears."""
     out = html.escape(text, quote=True)
     return out.replace("\r\n", "\n").replace("\n", "<br>")
-
-
-def strip_markers(text: str) -> str:
-    return MARKER_RE.sub("", text).strip()
 
 
 def _cite_link(turn: int, n: int, known: set[int], unlinked: str) -> str:
@@ -85,12 +82,8 @@ def render_answer(answer: Answer, turn: int, *, final: bool = True) -> str:
         return f'<div class="citeqa-answer streaming">{link_markers(answer.answer, turn, (), "cite-pending")}</div>'
     body = link_markers(answer.answer, turn, {p.n for p in answer.passages})
     if answer.refused:
-        hint = (
-            "文档中没有找到答案；右侧“来源”列出最接近的段落供核查。"
-            " / The documents do not answer this; the closest passages are listed under Sources for checking."
-            if answer.passages
-            else "文档中没有找到答案。 / The documents do not answer this."
-        )
+        hint = closest_note(answer) or ("The documents do not answer this." if answer.language == "en"
+                                         else "文档中没有找到答案。")
         return f'<div class="citeqa-answer refusal">{body}<div class="hint">{esc(hint)}</div></div>'
     return f'<div class="citeqa-answer">{body}</div>'
 
@@ -103,68 +96,6 @@ def render_pending() -> str:
     return '<div class="citeqa-answer streaming"><span class="cite-pending">…</span></div>'
 
 
-_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def _numbers(text: str) -> set[str]:
-    return {m.replace(",", "") for m in _NUMBER_RE.findall(text)}
-
-
-def _bigrams(text: str) -> set[str]:
-    s = re.sub(r"\s+", "", text.lower())
-    return {s[i : i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
-
-
-_CLAUSE_END = re.compile(r"[；;]")
-
-
-def clause_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans, cut again after each "；" (the unit an answer sentence usually quotes)."""
-    out: list[tuple[int, int]] = []
-    for a, b in sentence_spans(text):
-        start = a
-        for m in _CLAUSE_END.finditer(text, a, b):
-            if text[start : m.end()].strip():
-                out.append((start, m.end()))
-            start = m.end()
-        if text[start:b].strip():
-            out.append((start, b))
-    trimmed = []
-    for a, b in out:
-        while a < b and text[a].isspace():
-            a += 1
-        trimmed.append((a, b))
-    return trimmed
-
-
-def supporting_spans(text: str, claims: Sequence[str], min_overlap: float = 0.5) -> list[tuple[int, int]]:
-    """Spans of ``text`` to highlight: for each claim, the passage sentence that shares most of it.
-
-    Display only — which passages support which sentence was decided by ``rag.cite``; this merely finds
-    the sentence to mark (a claim copied from the passage matches fully; a paraphrase needs half its
-    character pairs; failing that — e.g. an English claim on a Chinese passage — the one sentence sharing
-    most of the claim's numbers).
-    """
-    spans = clause_spans(text)
-    chosen: set[tuple[int, int]] = set()
-    for claim in claims:
-        grams = _bigrams(strip_markers(claim))
-        if not grams or not spans:
-            continue
-        scored = [(len(grams & _bigrams(text[a:b])) / len(grams), (a, b)) for a, b in spans]
-        best, span = max(scored, key=lambda x: x[0])
-        if best >= min_overlap:
-            chosen.add(span)
-            continue
-        nums = _numbers(strip_markers(claim))
-        shared = [(len(nums & _numbers(text[a:b])), (a, b)) for a, b in spans] if nums else []
-        top = max((x[0] for x in shared), default=0)
-        winners = [sp for cnt, sp in shared if cnt == top]
-        if top > 0 and len(winners) == 1:
-            chosen.add(winners[0])
-    return sorted(chosen)
-
-
 def highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
     out, pos = [], 0
     for a, b in spans:
@@ -175,44 +106,67 @@ def highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def locator(chunk: Chunk) -> str:
-    """"¶ 12" for a document's own paragraph number, "para 12" for a running index, plus the page."""
-    bits = [f"¶ {chunk.paragraph}" if chunk.numbered else f"para {chunk.paragraph}"]
-    if chunk.page is not None:
-        bits.append(f"p. {chunk.page}")
-    if chunk.kind == "footnote":
-        bits.append("脚注 footnote")
-    return " · ".join(bits)
+def lang_of(answer: Answer) -> str:
+    return "en" if answer.language == "en" else "zh"
 
 
-def claims_for(answer: Answer, n: int) -> list[str]:
-    return [s.text for s in answer.sentences if n in s.citations]
+def passage_link(chunk: Chunk, spans: Sequence[tuple[int, int]] = (), lang: str = "zh") -> str:
+    """The deep link to a passage: ``?passage=<chunk id>``, plus ``&span=<start>-<end>`` of the cited text
+    in the chunk and ``&lang=en`` for an English reference."""
+    from urllib.parse import urlencode
+
+    query = {"passage": chunk.id}
+    if spans:
+        query["span"] = f"{spans[0][0]}-{spans[-1][1]}"
+    if lang == "en":
+        query["lang"] = "en"
+    return "?" + urlencode(query)
 
 
-def render_passage(passage: Passage, turn: int, claims: Sequence[str], context: DocContext | None,
+def shown_spans(shown: str, chunk: Chunk, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` of ``chunk.text`` moved into ``shown`` (the whole paragraph the chunk is a piece of)."""
+    offset = shown.find(chunk.text) if shown != chunk.text else 0
+    if offset < 0:
+        return supporting_spans(shown, [chunk.text[a:b] for a, b in spans])
+    return [(a + offset, b + offset) for a, b in spans]
+
+
+def context_rows(chunk: Chunk, context: DocContext, marked: str, lang: str) -> str:
+    """The paragraph in its document: the chunks before it, the cited one (``marked``), the ones after."""
+    def row(x: Chunk, body: str, cls: str = "ctx") -> str:
+        return f'<div class="{cls}"><span class="loc">{esc(place_label(x, lang))}</span> {body}</div>'
+
+    rows = [row(x, esc(x.text)) for x in context.before]
+    rows.append(row(chunk, marked, "ctx cited"))
+    rows += [row(x, esc(x.text)) for x in context.after]
+    return "".join(rows)
+
+
+def render_passage(answer: Answer, passage: Passage, turn: int, context: DocContext | None,
                    *, open_: bool = False) -> str:
     c = passage.chunk
+    lang = lang_of(answer)
+    spans = cited_spans(answer, passage)
     text = context.paragraph if context and context.paragraph else c.text
-    marked = highlight(text, supporting_spans(text, claims))
+    marked = highlight(text, shown_spans(text, c, spans))
     section = f'<span class="section">{esc(c.section)}</span>' if c.section else ""
     head = (
-        f'<summary><span class="n">[{passage.n}]</span> <span class="title">{esc(c.title)}</span>'
-        f'<span class="meta">{section}<span class="loc">{esc(locator(c))}</span>'
-        f'<span class="score">score {passage.score:.3f}</span></span></summary>'
+        f'<summary><span class="n">[{passage.n}]</span> <span class="cite-ref">{esc(cite_string(c, lang))}</span>'
+        f'<span class="title">{esc(c.title)}</span>'
+        f'<span class="meta">{section}<span class="score">score {passage.score:.3f}</span></span></summary>'
     )
+    link = (f'<a class="deep-link" href="{esc(passage_link(c, spans, lang))}" target="_blank" rel="noopener">'
+            '链接到此段 / Link to this paragraph</a>')
     doc_view = ""
     if context is not None:
-        rows = [f'<div class="ctx"><span class="loc">{esc(locator(x))}</span> {esc(x.text)}</div>' for x in context.before]
-        rows.append(f'<div class="ctx cited"><span class="loc">{esc(locator(c))}</span> {marked}</div>')
-        rows += [f'<div class="ctx"><span class="loc">{esc(locator(x))}</span> {esc(x.text)}</div>' for x in context.after]
         doc_view = (
             '<details class="doc-view"><summary>在文档中查看 / Show in document</summary>'
-            f'<div class="doc-name">{esc(c.doc)}</div>{"".join(rows)}</details>'
+            f'<div class="doc-name">{esc(c.doc)}</div>{context_rows(c, context, marked, lang)}</details>'
         )
     attr = " open" if open_ else ""
     return (
         f'<details class="src" id="src-{turn}-{passage.n}"{attr}>{head}'
-        f'<div class="para">{marked}</div>{doc_view}</details>'
+        f'<div class="para">{marked}</div>{link}{doc_view}</details>'
     )
 
 
@@ -226,7 +180,7 @@ def render_sources(answer: Answer, turn: int, contexts: Mapping[str, DocContext]
     else:
         head = "引用的段落 / Cited passages"
     items = [
-        render_passage(p, turn, claims_for(answer, p.n), contexts.get(p.chunk.id), open_=(i == 0 and not answer.refused))
+        render_passage(answer, p, turn, contexts.get(p.chunk.id), open_=(i == 0 and not answer.refused))
         for i, p in enumerate(answer.passages)
     ]
     if not items:
@@ -237,6 +191,34 @@ def render_sources(answer: Answer, turn: int, contexts: Mapping[str, DocContext]
         f'<div class="turn-head"><span class="turn-no">#{turn + 1}</span> {esc(answer.question)}</div>'
         f'<div class="turn-kind">{esc(head)}</div>{"".join(items)}'
     )
+
+
+def parse_span(text: str, length: int) -> tuple[int, int] | None:
+    """A deep link's ``span=<start>-<end>`` inside a text of ``length`` characters; None when malformed."""
+    start, sep, end = (text or "").partition("-")
+    if not (sep and start.isdigit() and end.isdigit()):
+        return None
+    a, b = int(start), min(int(end), length)
+    return (a, b) if 0 <= a < b else None
+
+
+def render_linked(chunk: Chunk, context: DocContext, span: tuple[int, int] | None, lang: str = "zh") -> str:
+    """A deep link's view (``?passage=<chunk id>&span=a-b``): the paragraph in its document, the linked
+    sentence highlighted (the whole chunk without a span)."""
+    text = context.paragraph or chunk.text
+    marked = highlight(text, shown_spans(text, chunk, [span or (0, len(chunk.text))]))
+    return (
+        '<div class="turn-head">链接的段落 / Linked paragraph</div>'
+        f'<div class="linked" id="citeqa-linked"><div class="cite-ref">{esc(cite_string(chunk, lang))}</div>'
+        f'<div class="title">{esc(chunk.title)}</div><div class="doc-name">{esc(chunk.doc)}'
+        f'{" · " + esc(chunk.section) if chunk.section else ""}</div>{context_rows(chunk, context, marked, lang)}</div>'
+    )
+
+
+def render_link_missing(chunk_id: str) -> str:
+    return ('<div class="turn-head">链接的段落 / Linked paragraph</div><div class="notice">'
+            f"索引中没有这个段落（文档可能已更新） / This paragraph is not in the index (the document may have "
+            f"changed): {esc(chunk_id)}</div>")
 
 
 def sources_panel(sections: Sequence[str], active: int | None = None) -> str:
@@ -252,7 +234,7 @@ def sources_panel(sections: Sequence[str], active: int | None = None) -> str:
 
 def render_unavailable(message: str) -> str:
     """One line saying the index cannot be read right now, and why (the message names the fix)."""
-    return f'<div class="citeqa-unavailable">⚠️ 索引暂不可用 / Index unavailable: {esc(message)}</div>'
+    return f'<div class="citeqa-unavailable"><span class="icon-warn">!</span> 索引暂不可用 / Index unavailable: {esc(message)}</div>'
 
 
 def render_status(status: Status) -> str:

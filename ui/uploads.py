@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,3 +116,57 @@ def unstage(staged: Staged, settings: Settings) -> None:
     corpus = settings.corpus_dir.resolve()
     if staged.new and staged.path.resolve().parent == corpus and staged.path.exists():
         staged.path.unlink()
+
+
+# ---------------------------------------------------------------------------------------- Gradio's temp copies
+STALE_UPLOAD_S = 6 * 3600  # an upload still in the temp dir after this was abandoned (never added, or cut off)
+
+
+def upload_dir(settings: Settings) -> Path:
+    """Where Gradio keeps uploaded files until a handler takes them: inside the index folder, not /tmp."""
+    return Path(settings.index_dir) / "uploads-tmp"
+
+
+def use_upload_dir(settings: Settings) -> Path:
+    """Point Gradio's temp dir (GRADIO_TEMP_DIR, read when the app is built and launched) at `upload_dir` and
+    prune what earlier runs left there."""
+    root = upload_dir(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(root)
+    prune_uploads(root)
+    return root
+
+
+def prune_uploads(root: Path, max_age_s: float = STALE_UPLOAD_S, now: float | None = None) -> list[Path]:
+    """Delete entries of `root` not touched for `max_age_s` (a fresh one may be an upload a user has not
+    added yet); the entries deleted."""
+    now = time.time() if now is None else now
+    gone = []
+    for entry in root.iterdir() if root.is_dir() else []:
+        try:
+            if now - entry.lstat().st_mtime < max_age_s:
+                continue
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            gone.append(entry)
+        except FileNotFoundError:  # another request pruned it first
+            continue
+    return gone
+
+
+def discard_uploads(paths: list[str], root: Path) -> None:
+    """Delete the temp copies of a finished upload (accepted or rejected) and their now-empty folders, then
+    prune stale leftovers. Only files inside `root` are touched."""
+    base = root.resolve()
+    for p in paths:
+        path = Path(p).resolve()
+        if not path.is_relative_to(base) or path == base:
+            continue
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        while folder != base and folder.is_relative_to(base):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another file of the same upload) or gone
+                break
+            folder = folder.parent
+    prune_uploads(root)

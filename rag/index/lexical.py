@@ -46,15 +46,23 @@ _lock = threading.Lock()
 _jieba: Any = None
 
 
+def _below_warning(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
+
+
+# jieba logs "Building prefix dict…" to stderr at DEBUG wherever it is first used (it resets its logger's
+# level on import, so a filter is what holds); set here, where every run that tokenises passes first.
+logging.getLogger("jieba").addFilter(_below_warning)
+
+
 def _tokenizer() -> Any:
-    """jieba's default tokenizer, initialised once (lazily, log silenced)."""
+    """jieba's default tokenizer, initialised once (lazily)."""
     global _jieba
     if _jieba is None:
         with _lock:
             if _jieba is None:
                 import jieba
 
-                jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
                 _jieba = jieba
     return _jieba

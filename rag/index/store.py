@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlparse
 
 from rag.index.generation import POINTER, Generation, GenerationWriter
 from rag.index.generation import first_line as _first_line
@@ -39,16 +38,6 @@ LEXICAL_EMBEDDER = "none"  # embedder id of an index built without embeddings (1
 T = TypeVar("T")
 
 
-def _bound_http_timeout(client: Any, seconds: float) -> None:
-    """Chroma's HttpClient waits forever (httpx ``timeout=None``): a server that hangs instead of dying would
-    hang every question. Bound it. The session is private API, so a Chroma that moved it is left as it is."""
-    import httpx
-
-    session = getattr(getattr(client, "_server", None), "_session", None)
-    if isinstance(session, httpx.Client):
-        session.timeout = httpx.Timeout(seconds, connect=min(5.0, seconds))
-
-
 class ChunkStore(GenerationWriter):
     def __init__(self, client: Any, settings: Settings, where: str) -> None:
         self.client = client
@@ -69,18 +58,13 @@ class ChunkStore(GenerationWriter):
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if settings.chroma_url:
-            url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+            from rag.index.remote import connect, unavailable
+
+            client = connect(settings.chroma_url, settings.chroma_timeout_s, chroma_settings)
             try:
-                client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                             ssl=url.scheme == "https", settings=chroma_settings)
-                _bound_http_timeout(client, settings.chroma_timeout_s)
-                client.heartbeat()
-            except Exception as exc:
-                raise StoreUnavailable(
-                    f"Chroma server at {settings.chroma_url} is not answering ({_first_line(exc)}) — start it with "
-                    f"`chroma run --path {settings.index_dir / 'chroma'} --port {url.port or 8000}` "
-                    "or unset CITEQA_CHROMA_URL") from exc
-            return cls(client, settings, settings.chroma_url)
+                return cls(client, settings, settings.chroma_url)
+            except Exception as exc:  # the server stopped answering between the heartbeat and here
+                raise unavailable(settings.chroma_url, _first_line(exc)) from exc
         path = Path(settings.index_dir) / "chroma"
         try:
             path.mkdir(parents=True, exist_ok=True)
