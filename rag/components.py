@@ -65,9 +65,11 @@ def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[
         return extractive
 
 
-def answer_model(chunks: Any, dense: Any) -> AnswerModel:
-    """The answer model over this index's term weights and the dense embedder (None: lexical-only)."""
-    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(dense))
+def answer_model(chunks: Any, retriever: Any) -> AnswerModel:
+    """The answer model over this index's term weights, the retriever's dense embedder (None: lexical-only)
+    and its dictionary translator (None without one)."""
+    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(retriever.embedder),
+                       retriever.translator)
 
 
 def build_components(settings: Settings, store: Any = None, embedder: Any = None) -> Components:
@@ -94,7 +96,7 @@ def build_components(settings: Settings, store: Any = None, embedder: Any = None
     lexical = load_lexical(store, lexical_cache(settings))
     retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker,
                                 _translator(settings, lexical.chunks))
-    model = answer_model(lexical.chunks, retriever.embedder)
+    model = answer_model(lexical.chunks, retriever)
     extractive = ExtractiveAnswerer(model, settings.max_answer_sentences)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, extractive, model,
@@ -113,7 +115,7 @@ def refresh(components: Components) -> bool:
     c.lexical = load_lexical(c.store, lexical_cache(c.settings))
     c.retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker,
                                   _translator(c.settings, c.lexical.chunks))
-    c.model = answer_model(c.lexical.chunks, c.retriever.embedder)
+    c.model = answer_model(c.lexical.chunks, c.retriever)
     extractive = ExtractiveAnswerer(c.model, c.settings.max_answer_sentences)
     if c.answerer is c.extractive:
         c.answerer = extractive

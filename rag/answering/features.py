@@ -18,18 +18,18 @@ import numpy as np
 
 from rag.answering.candidates import Candidate
 from rag.answering.question import Question
-from rag.answering.signals import TermWeights, Vectors, coverage
+from rag.answering.signals import TermWeights, Translator, Vectors, coverage, rendered_coverage
 from rag.index.lexical import tokenize
 from rag.numbers import number_values
 
 CANDIDATE_FEATURES = (
     "cos", "cos_gap", "cos_rank", "passage_cos_gap", "passage_rank", "lex", "lex_gap", "context_lex",
     "passage_lex", "novelty", "kind_match", "kind_missing", "numbers_in_sentence", "numbers_in_passage",
-    "names_in_sentence", "names_in_passage", "length", "first",
+    "names_in_sentence", "names_in_passage", "length", "first", "rendered", "rendered_passage",
 )
 ANSWERABLE_FEATURES = (
     "best_logit", "margin", "best_cos", "passage_cos", "passage_cos_gap", "best_lex", "best_passage_lex",
-    "numbers_in_passage", "names_in_passage", "kind_match",
+    "numbers_in_passage", "names_in_passage", "kind_match", "best_rendered", "best_rendered_passage",
 )
 
 _DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿两〇零]+[个名次位年月日%％]")
@@ -70,8 +70,10 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(question: Question, part: str, kind: str, cands: Sequence[Candidate],
-                       weights: TermWeights, vectors: Vectors) -> np.ndarray:
-    """One row of ``CANDIDATE_FEATURES`` per candidate, for the question part ``part`` of kind ``kind``."""
+                       weights: TermWeights, vectors: Vectors, translator: Translator | None = None) -> np.ndarray:
+    """One row of ``CANDIDATE_FEATURES`` per candidate, for the question part ``part`` of kind ``kind``.
+    For an English question over the text, ``translator`` renders its concepts (``rendered*``: the share of
+    them a sentence / its passage holds); for other questions those equal the lexical coverage."""
     if not cands:
         return np.zeros((0, len(CANDIDATE_FEATURES)))
     passages = list({id(c.passage): c.passage for c in cands}.values())
@@ -83,20 +85,24 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
     ptoks = {id(p): set(tokenize(p.chunk.text)) for p in passages}
     lex = np.array([coverage(asked, set(tokenize(c.text))) for c in cands])
     cos_rank = _ranks(cos)
+    groups = translator.query(part) if translator is not None and question.lang == "en" else None
     rows = []
     for i, c in enumerate(cands):
         toks = weights.weighted(c.text)
         total = sum(toks.values())
         novelty = sum(w for t, w in toks.items() if t not in asked) / total if total else 0.0
         shown = kind_shown(kind, c.text)
+        plex = coverage(asked, ptoks[id(c.passage)])
+        rendered = (rendered_coverage(groups, c.text), rendered_coverage(groups, c.passage.chunk.text)) \
+            if groups is not None else (lex[i], plex)
         rows.append([
             cos[i], cos[i] - cos.max(), 1.0 / (1.0 + cos_rank[i]), pcos[i] - pcos.max(),
             1.0 / c.passage.rank if c.passage.rank else 0.0, lex[i], lex[i] - lex.max(),
-            coverage(asked, set(tokenize(c.context))), coverage(asked, ptoks[id(c.passage)]), novelty,
+            coverage(asked, set(tokenize(c.context))), plex, novelty,
             shown or 0.0, 1.0 if shown == 0.0 else 0.0,
             _share_numbers(question, c.text), _share_numbers(question, c.passage.chunk.text),
             _share_names(question, c.text), _share_names(question, c.passage.chunk.text),
-            math.log1p(len(c.text)) / 6.0, 1.0 if c.index == 0 else 0.0,
+            math.log1p(len(c.text)) / 6.0, 1.0 if c.index == 0 else 0.0, *rendered,
         ])
     return np.asarray(rows, dtype=np.float64)
 
@@ -106,7 +112,7 @@ def answerable_features(logits: np.ndarray, rows: np.ndarray, cands: Sequence[Ca
     """One row of ``ANSWERABLE_FEATURES``: how well the best candidate (and the retrieval) answers."""
     f = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
     if len(logits) == 0:
-        return np.array([-10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+        return np.array([-10.0] + [0.0] * (len(ANSWERABLE_FEATURES) - 1))
     best = int(np.argmax(logits))
     second = np.partition(logits, -2)[-2] if len(logits) > 1 else logits[best] - 5.0
     top = np.sort(passage_cos)[::-1]
@@ -115,4 +121,5 @@ def answerable_features(logits: np.ndarray, rows: np.ndarray, cands: Sequence[Ca
         logits[best], logits[best] - second, row[f["cos"]], top[0] if len(top) else 0.0,
         (top[0] - top[1:5].mean()) if len(top) > 1 else 0.0, row[f["lex"]], rows[:, f["passage_lex"]].max(),
         row[f["numbers_in_passage"]], row[f["names_in_passage"]], row[f["kind_match"]] - row[f["kind_missing"]],
+        row[f["rendered"]], rows[:, f["rendered_passage"]].max(),
     ])

@@ -18,7 +18,7 @@ from rag.answering.features import (
     candidate_features,
 )
 from rag.answering.question import Question
-from rag.answering.signals import TermWeights, Vectors
+from rag.answering.signals import TermWeights, Translator, Vectors
 from rag.params import AnswerParams, Linear
 from rag.types import Passage
 
@@ -90,17 +90,19 @@ def apply(model: Linear, rows: np.ndarray) -> np.ndarray:
 class AnswerModel:
     """Scores a question's candidates and its answerability."""
 
-    def __init__(self, params: AnswerParams, weights: TermWeights, vectors: Vectors) -> None:
+    def __init__(self, params: AnswerParams, weights: TermWeights, vectors: Vectors,
+                 translator: Translator | None = None) -> None:
         self.params = params
         self.weights = weights
         self.vectors = vectors
+        self.translator = translator
 
     def features(self, question: Question, passages: Sequence[Passage]) -> list[PartRanking]:
         """Candidates and their feature rows per part (logits left at zero)."""
         cands = candidates(passages, self.params.top_passages)
         out = []
         for part, kind in zip(question.parts, question.kinds, strict=True):
-            rows = candidate_features(question, part, kind, cands, self.weights, self.vectors)
+            rows = candidate_features(question, part, kind, cands, self.weights, self.vectors, self.translator)
             out.append(PartRanking(part, cands, rows, np.zeros(len(cands))))
         return out
 

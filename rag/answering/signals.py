@@ -6,6 +6,7 @@ candidate.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
@@ -13,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.index.lexical import tokenize
+from rag.index.lexical import normalise, tokenize
 
 
 class Embedder(Protocol):
@@ -22,6 +23,25 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class Translator(Protocol):
+    """English → the Chinese renderings found in the indexed text (``rag.index.translate``)."""
+
+    def query(self, question: str) -> list[tuple[tuple[str, float], ...]]: ...
+
+
+def matching_form(text: str) -> str:
+    """NFKC, lower case, digit groups joined, no whitespace: how renderings are compared with text."""
+    return re.sub(r"\s+", "", normalise(text))
+
+
+def rendered_coverage(groups: Sequence[Sequence[tuple[str, float]]], text: str) -> float:
+    """Share of a translated question's concepts (groups of renderings) of which ``text`` holds a rendering."""
+    if not groups:
+        return 0.0
+    form = matching_form(text)
+    return sum(1 for alts in groups if any(a and a in form for a, _ in alts)) / len(groups)
 
 
 class TermWeights:
