@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+
+from rag.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def benchmark(name: str) -> Benchmark:
         raise KeyError(f"no benchmark {name!r}; choose one of: {', '.join(BENCHMARKS)}") from None
 
 
-def benchmark_settings(settings: Any, bench: Benchmark) -> Any:
+def benchmark_settings(settings: Settings, bench: Benchmark) -> Settings:
     """The settings with the benchmark's corpus and its own index beside the main one (a collection prefix of its
     own too, so a Chroma server keeps the two apart)."""
     return settings.model_copy(update={

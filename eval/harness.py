@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from eval.runner import EvalRun, ItemScorer, Progress, run_eval
+from rag.components import Components
+from rag.index.store import ChunkStore
+from rag.settings import Settings
 
 
 @dataclass
@@ -27,7 +30,7 @@ def default_out_dir() -> Path:
     return Path("eval") / "out" / time.strftime("%Y%m%d-%H%M%S")
 
 
-def document_raws(store: Any, corpus_dir: Path) -> dict[str, str]:
+def document_raws(store: ChunkStore, corpus_dir: Path) -> dict[str, str]:
     """Raw text of every indexed document, loaded exactly as ingest loaded it (chunk offsets refer to it)."""
     from ingest.load import load_document
 
@@ -39,7 +42,7 @@ def document_raws(store: Any, corpus_dir: Path) -> dict[str, str]:
     return raws
 
 
-def _index(settings: Any, store: Any, components: Any, always: bool) -> list[str]:
+def _index(settings: Settings, store: ChunkStore, components: Components, always: bool) -> list[str]:
     """Make sure the index holds the corpus: ingest when it is empty, or — for a benchmark's own index — every
     time, incrementally (unchanged documents are reused, nothing re-embedded)."""
     from ingest.run import ingest_paths
@@ -58,7 +61,7 @@ def _index(settings: Any, store: Any, components: Any, always: bool) -> list[str
             f"{report.seconds:.1f} s)."]
 
 
-def evaluate(settings: Any, questions: Sequence[Path] = (), out_dir: Path | None = None, *,
+def evaluate(settings: Settings, questions: Sequence[Path] = (), out_dir: Path | None = None, *,
              with_baselines: bool = False, rank_k: int = 10, progress: Progress | None = None,
              limit: int | None = None, lang: str | None = None, benchmark: str | None = None,
              declared_tuned: bool = False, scorers: Sequence[ItemScorer] = ()) -> EvalOutcome:
@@ -72,7 +75,6 @@ def evaluate(settings: Any, questions: Sequence[Path] = (), out_dir: Path | None
     from eval.report import write_outputs
     from eval.sets import check_evidence, default_eval_path, load_eval_sets
     from rag.components import build_components
-    from rag.index.store import ChunkStore
 
     started = time.perf_counter()
     bench = get_benchmark(benchmark) if benchmark else None

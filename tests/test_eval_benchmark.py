@@ -105,3 +105,38 @@ def test_unknown_benchmark_is_a_clear_error_naming_the_choices(settings: Setting
 
     result = CliRunner().invoke(app, ["--index-dir", str(settings.index_dir), "eval", "--benchmark", "squad2"])
     assert result.exit_code == 1 and "xquad" in result.output
+
+
+def test_a_users_own_corpus_and_questions_are_evaluated_through_the_environment_and_reported_held_out(
+        tmp_path: Path):
+    from ui.cli import app
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "lakes.txt").write_text("# 湖泊\n\n青海湖是中国最大的咸水湖，面积约 4400 平方公里。\n\n"
+                                      "洞庭湖位于湖南省北部，是中国第二大淡水湖。\n", encoding="utf-8")
+    (corpus / "rivers.txt").write_text("# 河流\n\n长江全长约 6300 公里，是亚洲最长的河流。\n\n"
+                                       "黄河发源于青海省巴颜喀拉山脉。\n", encoding="utf-8")
+    rows = [
+        {"id": "u1", "lang": "zh", "question": "青海湖的面积是多少？", "answerable": True, "type": "number",
+         "doc": "lakes.txt", "evidence": ["青海湖是中国最大的咸水湖，面积约 4400 平方公里。"], "key_facts": [["4400"]]},
+        {"id": "u2", "lang": "zh", "question": "长江全长多少公里？", "answerable": True, "type": "number",
+         "doc": "rivers.txt", "evidence": ["长江全长约 6300 公里"], "key_facts": [["6300"]]},
+        {"id": "u3", "lang": "zh", "question": "珠穆朗玛峰有多高？", "answerable": False, "type": "unanswerable"},
+    ]
+    questions = tmp_path / "mine.jsonl"
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    env = {"CITEQA_CORPUS_DIR": str(corpus), "CITEQA_INDEX_DIR": str(tmp_path / "idx"), "CITEQA_EMBED_MODEL": "none"}
+    result = CliRunner().invoke(app, ["eval", "--questions", str(questions), "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["config"]["corpus_dir"] == str(corpus) and metrics["config"]["documents"] == 2
+    assert metrics["config"]["sets"] == [{"path": str(questions), "name": "mine.jsonl", "questions": 3,
+                                          "tuned": False, "role": metrics["config"]["sets"][0]["role"]}]
+    assert metrics["overall"]["n"] == 3 and "naive" in metrics["baselines"]
+    assert metrics["baselines"]["naive"]["overall"]["key_fact_recall"] == 1.0  # both answers sit in one sentence
+    assert recount(out, [questions])["zh"] == pytest.approx(metrics["by_lang"]["zh"]["key_fact_recall"], abs=0.02)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "| mine.jsonl |" in report and "no — not used to train or calibrate anything" in report
+    assert (tmp_path / "idx" / "chroma").is_dir()  # the index the environment names was filled

@@ -126,7 +126,7 @@ def test_hybrid_retrieval_searches_the_vectors_kept_by_the_server(
 
 def test_eval_and_the_chat_backend_run_unchanged_against_the_server(
         settings: Settings, chroma_server: ChromaServer, tmp_path: Path) -> None:
-    from eval.runner import evaluate
+    from eval.harness import evaluate
     from rag.components import build_components
     from ui.backend import Backend
 
