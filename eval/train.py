@@ -187,7 +187,8 @@ def _folds(exs: Sequence[Example]) -> list[int]:
     return [fold_of[e.doc] for e in exs]
 
 
-def train_lang(exs: list[Example], dense: bool, second_ratio: float) -> tuple[Linear, Linear, float, dict]:
+def train_lang(exs: list[Example], dense: bool, second_ratio: float,
+               wrong_cost: float = WRONG_COST) -> tuple[Linear, Linear, float, dict]:
     """Ranker, answerability model and threshold for one language, with out-of-fold figures."""
     folds = _folds(exs)
     oof_rows: list[np.ndarray] = [np.zeros(0)] * len(exs)
@@ -212,7 +213,7 @@ def train_lang(exs: list[Example], dense: bool, second_ratio: float) -> tuple[Li
     best_t, best_u = 0.5, -1e9
     for t in np.unique(np.round(conf, 3)):
         shown = conf >= t
-        u = (shown & right).sum() - WRONG_COST * (shown & ~right).sum()
+        u = (shown & right).sum() - wrong_cost * (shown & ~right).sum()
         if u > best_u:
             best_t, best_u = float(t), u
     ranker = _fit(*_rank_rows(exs, dense))
@@ -290,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="featurised examples and embeddings (delete it after a feature or retrieval change)")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--second-ratio", type=float, default=AnswerParams().second_ratio)
+    ap.add_argument("--wrong-cost", type=float, default=WRONG_COST,
+                    help="utility cost of a wrong answer shown (a right one gains 1, a refusal 0)")
     args = ap.parse_args(argv)
     exs = collect(args.cache)
     rank, judge, thresholds = {}, {}, {}
@@ -297,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mine = [e for e in exs if e.lang == lang]
         for dense in (True, False):
             key = lang + ("" if dense else ".lexical")
-            rank[key], judge[key], thresholds[key], stats = train_lang(mine, dense, args.second_ratio)
+            rank[key], judge[key], thresholds[key], stats = train_lang(mine, dense, args.second_ratio, args.wrong_cost)
             print(f"[{key}] threshold {thresholds[key]:.3f}")
             for name, s in stats.items():
                 print(f"  {name:9s} " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"

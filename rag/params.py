@@ -60,7 +60,7 @@ class AnswerParams:
     answerable: dict[str, Linear] = field(default_factory=dict)
     threshold: dict[str, float] = field(default_factory=dict)
     top_passages: int = 4  # candidates come from this many best passages
-    second_ratio: float = 0.8  # a second sentence is shown when its probability is ≥ this × the best's
+    second_ratio: float = 0.5  # a second sentence is shown when its probability is ≥ this × the best's
     carried_weight: float = 1.0  # a follow-up: weight of the ranking with the carried question (as asked: 1)
 
 
