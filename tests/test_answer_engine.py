@@ -28,7 +28,7 @@ def hybrid(tmp_path_factory: pytest.TempPathFactory, bundled_cache_dir: Path) ->
     base = tmp_path_factory.mktemp("hybrid-index")
     shutil.copytree(ROOT / "corpus", base / "corpus")
     settings = Settings(corpus_dir=base / "corpus", index_dir=base / "index", model_cache_dir=bundled_cache_dir,
-                        feedback_path=base / "feedback.jsonl")
+                        feedback_path=base / "feedback.jsonl", write_lease_s=300)  # embedding on a busy machine
     store = ChunkStore.open(settings)
     components = build_components(settings, store)
     ingest_paths(None, settings, store, components.embedder)
@@ -57,7 +57,7 @@ def test_an_english_question_over_chinese_text_is_answered_with_cited_chinese_qu
 
 
 def test_questions_the_documents_do_not_answer_are_refused_with_low_confidence(hybrid):
-    for question in ("东非次区域的旧车辆区域统一标准规定进口旧车的车龄上限是多少年？",
+    for question in ("COP29最终商定的新的集体量化气候融资目标具体是每年多少亿美元？",
                      "In which city will the seventh session of the UN Environment Assembly (UNEA-7) be held?",
                      "What is the boiling point of liquid nitrogen in kelvin?"):
         answer = ask(question, hybrid)

@@ -11,6 +11,7 @@ from rag.chain import ask, ask_stream
 from rag.cite import REFUSAL
 from rag.components import build_components
 from rag.index.store import ChunkStore
+from rag.quote import quote_of
 from tests.answer_checks import answer_problems
 
 
@@ -45,24 +46,22 @@ def test_answer_carries_mode_timings_and_numbered_passages(corpus_components):
 
 def test_a_quoted_clause_reads_as_a_sentence_and_is_still_found_in_its_passage(corpus_components):
     from rag.sentences import squash
-    from ui.render import supporting_spans
 
     answer = ask("环境署氮问题工作组的第三次会议是在哪里召开的？采用了什么会议形式？", corpus_components)
     assert answer_problems(answer) == [] and not answer.refused
     assert "非正式专家会议[1]。" in answer.answer and "；" not in answer.answer[-3:] and " [" not in answer.answer
     by_n = {p.n: p for p in answer.passages}
     for s in answer.sentences:
-        text = by_n[s.citations[0]].chunk.text
-        assert squash(s.text) in squash(text)  # verbatim from its passage
-        (a, b), = supporting_spans(text, [s.text])  # the chat highlights exactly that clause
-        assert squash(text[a:b]) == squash(s.text)
+        chunk = by_n[s.citations[0]].chunk
+        (a, b), = s.spans.values()  # the chat highlights exactly the quoted source span
+        # the quote is that span, cleaned of its paragraph number and footnote marks
+        assert squash(quote_of(chunk.text, a, b, chunk.notes).text) == squash(s.text)
 
 
 def test_on_topic_question_whose_answer_is_absent_is_refused_with_passages_offered(corpus_components):
-    answer = ask("东非次区域的旧车辆区域统一标准规定进口旧车的车龄上限是多少年？", corpus_components)
+    answer = ask("COP29最终商定的新的集体量化气候融资目标具体是每年多少亿美元？", corpus_components)
     assert answer.refused and answer.answer.startswith(REFUSAL["zh"])
     assert answer.sentences == [] and 1 <= len(answer.passages) <= 3
-    assert any("东非" in p.chunk.text for p in answer.passages)  # the closest passages, for checking
 
 
 def test_follow_up_carries_the_previous_question_into_retrieval(corpus_components):
@@ -71,13 +70,6 @@ def test_follow_up_carries_the_previous_question_into_retrieval(corpus_component
     answer = ask("这些警报促使哪些国家采取了行动？", corpus_components, history=history)
     assert answer.question == "这些警报促使哪些国家采取了行动？"
     assert "阿尔及利亚" in answer.answer and "尼日利亚" in answer.answer
-
-
-def test_follow_up_about_what_the_last_answer_named_is_answered_from_that_answer_s_passage(corpus_components):
-    history = [{"role": "user", "content": "环境署的数字加速器实验室是什么时候启动的？"},
-               {"role": "assistant", "content": "数字加速器实验室于2024年5月启动，拥有20个数字应用程序和技术原型[1]。"}]
-    answer = ask("其中有什么工具？", corpus_components, history=history)
-    assert answer_problems(answer) == [] and "淡水生态系统探索器" in answer.answer
 
 
 def test_follow_up_whose_answer_is_absent_is_refused_not_answered_from_another_topic(corpus_components):

@@ -116,10 +116,3 @@ def test_english_question_in_lexical_mode_is_answered_with_cited_chinese_quotes(
     assert answer.mode["retrieval"] == "lexical"
     assert answer_problems(answer) == []  # every sentence verbatim from, and cited to, its passage
 
-
-def test_english_question_whose_answer_is_absent_is_still_refused(corpus_components):
-    answer = ask("How much money did the Government of Sweden provide for the regional workshop on harmful "
-                 "algal blooms?", corpus_components)
-    assert answer.refused
-    answer = ask("Where will COP30 be held?", corpus_components)
-    assert answer.refused
