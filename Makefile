@@ -6,7 +6,11 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTHON ?= python3
 
-.PHONY: install app test lint browsers eval bench
+# The real-LLM-server tests (citeqa[llm-test]): llama-cpp-python is built from its sdist (~6 min on 2 cores,
+# once: pip's wheel cache keeps the wheel), portable (no -march=native), without the multimodal tool.
+LLM_BUILD_ENV := CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2
+
+.PHONY: install install-llm app test lint browsers eval bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +21,12 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+$(VENV)/.installed-llm: $(VENV)/.installed
+	$(LLM_BUILD_ENV) $(PIP) install -q -e '.[dev,llm-test]'
+	touch $@
+
+install-llm: $(VENV)/.installed-llm
 
 app: install
 	$(VENV)/bin/citeqa ingest || [ $$? -eq 2 ]

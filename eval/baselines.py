@@ -105,7 +105,7 @@ class NaiveParagraphs(Baseline):
         self.units = [span for span, _ in units]
         self.texts = [text for _, text in units]
         self.bm25 = OkapiBM25([tokenize(t) for t in self.texts])
-        self.notice = (f"{len(units)} blank-line paragraphs, jieba BM25; answer = the top paragraph's sentence "
+        self.notice = (f"{len(units)} blank-line paragraphs (headings left out), jieba BM25; answer = the top paragraph's sentence "
                        "sharing most question words; never refuses")
 
     def rank(self, question: str, k: int) -> list[tuple[Span, str]]:

@@ -6,9 +6,10 @@
 Dev data: XQuAD dev (English and Chinese questions over Chinese Wikipedia paragraphs, its own index) and the
 UNEP dev set plus ``eval/extra.jsonl`` (the shipped corpus). Each index is built with the configured embedder
 when missing. Per question, the retriever's own candidate lists are taken once (``HybridRetriever.rankings``),
-then every grid point is scored by fusing them with the retriever's own ``fuse``; the objective per language is
-the mean over both data sets of recall@1 + recall@5 ("a retrieved passage covers the evidence",
-``eval.relevance``). Answerable items with evidence only.
+then every grid point is scored by fusing them with the retriever's own ``fuse``. The objective per language is
+the mean over both data sets of the mean of recall@1..5 ("a retrieved passage covers the evidence",
+``eval.relevance``): every rank up to 5 counts, so a set of 30 questions does not swing the choice by one
+question at one cut-off. Answerable items with evidence only; ties go to fewer and lighter extra rankings.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def dev_sets(work: Path) -> list[DevSet]:
 
 def collect(dev: DevSet, base: Settings) -> list[Question]:
     """Build (or reuse) the set's index, then every answerable question's candidate lists."""
-    from eval.runner import document_raws
+    from eval.harness import document_raws
     from ingest.run import ingest_paths
     from rag.components import build_components
     from rag.index.store import ChunkStore
@@ -104,7 +105,9 @@ def recall(questions: Sequence[Question], fusion: FusionParams, k: int, lists: s
 
 
 def objective(groups: dict[str, list[Question]], fusion: FusionParams) -> float:
-    return sum(recall(qs, fusion, 1) + recall(qs, fusion, K) for qs in groups.values()) / max(len(groups), 1)
+    """Mean over the data sets of the mean recall@1..K."""
+    per_set = [sum(recall(qs, fusion, k) for k in range(1, K + 1)) / K for qs in groups.values()]
+    return sum(per_set) / max(len(per_set), 1)
 
 
 def candidates(lang: str, start: FusionParams) -> list[FusionParams]:

@@ -5,7 +5,7 @@ words (citeqa's search tokens: jieba words, Chinese bigrams, lower-cased English
 goes to the earlier sentence. It never refuses: no passage gives an empty answer (a miss, not a refusal).
 
 ``naive``: jieba BM25 (plain Okapi) over the documents' paragraphs — blocks of text between blank lines,
-no cleaning, no chunking — answered with the sentence rule.
+one-line "# headings" left out, no other cleaning, no chunking — answered with the sentence rule.
 """
 
 from __future__ import annotations
@@ -61,5 +61,11 @@ def paragraphs(doc: str, raw: str) -> list[tuple[Span, str]]:
     return out
 
 
+def is_heading(text: str) -> bool:
+    """A one-line markdown heading ("# Title"): a label, not a paragraph to answer from."""
+    return "\n" not in text and text.startswith("#")
+
+
 def paragraph_units(raws: Mapping[str, str]) -> list[tuple[Span, str]]:
-    return [unit for doc in sorted(raws) for unit in paragraphs(doc, raws[doc])]
+    """Every paragraph of every document, headings left out."""
+    return [unit for doc in sorted(raws) for unit in paragraphs(doc, raws[doc]) if not is_heading(unit[1])]

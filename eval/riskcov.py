@@ -72,7 +72,7 @@ def risk_coverage_by_lang(rows: Sequence[Mapping[str, object]]) -> dict[str, lis
 
 def write_risk_coverage_png(curves: Mapping[str, Sequence[Mapping[str, float | None]]], path: Path,
                             references: Mapping[str, Mapping[str, float]] | None = None) -> Path:
-    """One step curve per language (accuracy against coverage), the operating point marked (Agg backend).
+    """One curve per language (accuracy against coverage), the operating point marked (Agg backend).
     ``references``: language → {label: accuracy} of pipelines that never refuse (drawn at coverage 1)."""
     import matplotlib
 
@@ -86,7 +86,7 @@ def write_risk_coverage_png(curves: Mapping[str, Sequence[Mapping[str, float | N
             continue
         xs = [float(p["coverage"] or 0.0) for p in pts]
         ys = [float(p["accuracy"] or 0.0) for p in pts]
-        (line,) = ax.plot(xs, ys, marker="." if len(pts) < 40 else None, drawstyle="steps-post", label=lang)
+        (line,) = ax.plot(xs, ys, marker="." if len(pts) < 40 else None, label=lang)
         op = operating_point(pts)
         ax.scatter([op["coverage"]], [op["accuracy"]], s=90, marker="*", color=line.get_color(), zorder=5,
                    edgecolor="black", linewidth=0.6)

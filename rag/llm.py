@@ -64,6 +64,7 @@ def make_chat_model(settings: Settings) -> Any:
         from langchain_ollama import ChatOllama
 
         kwargs: dict[str, Any] = {"model": settings.llm_model, "temperature": settings.llm_temperature,
+                                  "num_predict": settings.llm_max_tokens, "stop": list(settings.llm_stop) or None,
                                   "client_kwargs": {"timeout": settings.llm_timeout_s}}
         if settings.llm_base_url:
             kwargs["base_url"] = settings.llm_base_url
@@ -79,8 +80,12 @@ def make_chat_model(settings: Settings) -> Any:
             raise LLMError("CITEQA_ANSWERER=openai needs CITEQA_LLM_API_KEY (or CITEQA_LLM_BASE_URL for a "
                            "local OpenAI-compatible server that needs no key)")
         key = SecretStr("not-needed")
+    # ChatOpenAI sends the cap as ``max_completion_tokens``; llama.cpp's server (and older vLLM / Ollama
+    # endpoints) only read ``max_tokens``, so a custom endpoint gets both
+    extra = {"max_tokens": settings.llm_max_tokens} if settings.llm_base_url else None
     return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url, api_key=key,
                       temperature=settings.llm_temperature, timeout=settings.llm_timeout_s, max_retries=1,
+                      max_tokens=settings.llm_max_tokens, stop=list(settings.llm_stop) or None, extra_body=extra,
                       use_responses_api=False)
 
 

@@ -53,7 +53,13 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None  # CITEQA_LLM_API_KEY; never logged or dumped
     llm_temperature: float = 0.0
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = Field(60.0, gt=0)  # per request to the LLM server (a hung server fails, not hangs)
+    # generation caps real servers need: many local models never stop by themselves
+    llm_max_tokens: int = Field(256, ge=16, le=8192)  # tokens generated per reply
+    # stop sequences, at most 4 (OpenAI's limit; CITEQA_LLM_STOP='["…"]'): the end-of-turn markers of common chat
+    # templates (Gemma, ChatML/Qwen, Llama 3, Llama 2/Mistral), for servers that lack the model's template
+    llm_stop: list[str] = Field(default_factory=lambda: ["<end_of_turn>", "<|im_end|>", "<|eot_id|>", "</s>"],
+                                max_length=4)
     max_answer_sentences: int = Field(4, ge=1, le=20)
     max_question_chars: int = Field(2000, ge=10)
 

@@ -24,7 +24,7 @@ def test_bench_at_scale_one_writes_every_leg_to_bench_json(settings: Settings, t
     chroma = data["chroma"][0]
     assert chroma["vectors"] == scale["chunks"] and chroma["dim"] == 1024 and chroma["query_p50_ms"] > 0
     assert any("scale ×1" in line for line in lines)  # progress is reported
-    assert "Scale (lexical-only" in bench_markdown(result)
+    assert "Scale (each in a subprocess)" in bench_markdown(result) and scale["mode"] == "lexical"
 
 
 def test_synthetic_corpus_replicates_seeds_with_distinct_ids_and_changed_text(corpus_dir: Path, tmp_path: Path):

@@ -184,3 +184,20 @@ def test_the_configured_embedder_id_is_known_without_loading_and_matches_the_loa
     settings.embed_model = "BAAI/bge-small-zh-v1.5"  # a hub name, not cached: id all the same, nothing fetched
     settings.embed_doc_prefix = None
     assert configured_embedder_id(settings) == "BAAI/bge-small-zh-v1.5"
+
+
+def test_queries_and_documents_embed_the_same_from_many_threads_at_once(settings: Settings,
+                                                                         tiny_model_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.embed_model = str(tiny_model_path)
+    embedder = load_embedder(settings).embedder
+    assert embedder is not None
+    questions = [f"第{i}次会议在哪里举行？" for i in range(12)]
+    sentences = [["可持续氮管理", f"第{i}次会议于布加勒斯特举行"] for i in range(12)]
+    alone = [(embedder.embed_query(q), embedder.embed_documents(s)) for q, s in zip(questions, sentences, strict=True)]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda qs: (embedder.embed_query(qs[0]), embedder.embed_documents(qs[1])),
+                                 zip(questions * 3, sentences * 3, strict=True)))
+    for (q1, d1), (q2, d2) in zip(alone * 3, together, strict=True):
+        assert q1 == pytest.approx(q2, abs=1e-5) and all(a == pytest.approx(b, abs=1e-5) for a, b in zip(d1, d2, strict=True))

@@ -10,7 +10,7 @@ import pytest
 
 from eval.bootstrap import add_intervals, bootstrap_ci, ci95
 from eval.metrics import ItemMetrics, breakdown
-from eval.naive import answer_by_sentence_rule, paragraphs, split_sentences
+from eval.naive import answer_by_sentence_rule, paragraph_units, paragraphs, split_sentences
 from eval.provenance import set_info
 from eval.riskcov import (
     Scored,
@@ -105,6 +105,7 @@ def test_paragraph_spans_point_at_their_text_in_the_raw_document():
     assert [text for _, text in got] == ["# Title", "第一段。\n第一段续。", "第二段。"]
     for span, text in got:
         assert raw[span.start:span.end] == text and span.doc == "d.txt"
+    assert [text for _, text in paragraph_units({"d.txt": raw})] == ["第一段。\n第一段续。", "第二段。"]
 
 
 def test_shipped_sets_and_their_copies_are_marked_as_tuning_sets_and_a_users_file_is_held_out(tmp_path: Path):

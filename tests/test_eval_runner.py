@@ -140,29 +140,3 @@ def test_evidence_missing_from_its_document_is_reported_as_a_problem_and_the_ite
     m = outcome.run.results[0].metrics
     assert m.recall_1_ceiling == 0.5 and m.recall_10 <= 0.5  # the missing string can never be retrieved
 
-
-def test_a_question_is_embedded_once_per_run_and_the_embedder_is_restored_after():
-    from eval.runner import queries_embedded_once
-    from rag.index.embed import Embedder
-
-    class Counting(Embedder):
-        name, dim = "counting", 2
-
-        def __init__(self) -> None:
-            self.calls: list[list[str]] = []
-
-        def embed_batch(self, texts: list[str]) -> list[list[float]]:
-            self.calls.append(list(texts))
-            return [[1.0, 0.0] for _ in texts]
-
-    embedder = Counting()
-    with queries_embedded_once(embedder) as memo:
-        assert embedder.embed_query("水") == embedder.embed_query("水") == [1.0, 0.0]
-        assert len(embedder.calls) == 1 and set(memo) == {"水"}
-        memo.clear()  # what the runner does after its warm-up: the next call is cold
-        embedder.embed_query("水")
-        assert len(embedder.calls) == 2
-    embedder.embed_query("水")
-    assert len(embedder.calls) == 3 and "embed_query" not in vars(embedder)
-    with queries_embedded_once(None) as memo:  # lexical-only: nothing to wrap
-        assert memo == {}

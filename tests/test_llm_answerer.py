@@ -114,6 +114,16 @@ def test_streaming_yields_partial_drafts_then_the_enforced_answer(llm, openai_se
     assert answer_problems(final) == []
 
 
+def test_every_request_carries_the_token_cap_and_the_stop_sequences(corpus_components, openai_server):
+    capped = llm_components(corpus_components, openai_server, llm_max_tokens=77, llm_stop=["<end_of_turn>", "###"])
+    openai_server.script(GOOD.format(n=n_of(capped, QUESTION, "布加勒斯特")))
+    ask(QUESTION, capped)
+    list(ask_stream(QUESTION, capped))
+    for body in openai_server.requests:  # llama.cpp reads max_tokens, OpenAI max_completion_tokens
+        assert body["max_tokens"] == 77 and body["max_completion_tokens"] == 77
+        assert body["stop"] == ["<end_of_turn>", "###"]
+
+
 def test_api_key_is_sent_but_never_logged_or_serialised(llm, openai_server, caplog):
     caplog.set_level(logging.DEBUG)
     openai_server.script(GOOD.format(n=n_of(llm, QUESTION, "布加勒斯特")))
@@ -178,6 +188,7 @@ def test_ollama_is_configured_without_network_and_a_missing_model_falls_back(cor
                                                              "llm_base_url": "http://127.0.0.1:9"})
     answerer = LLMAnswerer(settings)
     assert isinstance(answerer.chat, ChatOllama) and answerer.name == "llm:qwen2.5:7b"
+    assert answerer.chat.num_predict == settings.llm_max_tokens and answerer.chat.stop == settings.llm_stop
     unnamed = settings.model_copy(update={"llm_model": ""})
     components = build_components(unnamed, corpus_components.store)
     assert components.answerer.name == "extractive"

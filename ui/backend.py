@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from rag.components import Components, refresh
+from rag.components import Components
+from rag.live import LiveComponents
 from rag.settings import Settings
 from rag.types import Answer, Chunk, Turn
 from ui.context import by_document, doc_context
@@ -53,14 +54,18 @@ class UploadResult:
 class Backend:
     def __init__(self, settings: Settings, components: Components) -> None:
         self.settings = settings
-        self.components = components
+        self.live = LiveComponents(components)  # follows the index off the request path (no stall at a swap)
         self._ingest_lock = threading.Lock()  # one upload ingest at a time
-        self._refresh_lock = threading.Lock()  # one reload of BM25 / retriever at a time; asks go on during an ingest
         self._docs: tuple[str | None, dict[str, list[Chunk]]] = ("", {})
+
+    @property
+    def components(self) -> Components:
+        """The snapshot a new request runs with (see `rag.live`)."""
+        return self.live.current
 
     # ------------------------------------------------------------------ asking
     def answerer_choices(self) -> list[str]:
-        c = self.components
+        c = self.live.snapshot
         names = [c.answerer.name]
         if c.extractive is not None and c.extractive.name not in names:
             names.append(c.extractive.name)
@@ -68,13 +73,11 @@ class Backend:
 
     @property
     def has_reranker(self) -> bool:
-        return self.components.reranker is not None
+        return self.live.snapshot.reranker is not None
 
     def for_request(self, answerer: str | None = None, rerank: bool | None = None) -> Components:
-        """The shared components, or a shallow copy with the answerer / reranker the user picked."""
-        with self._refresh_lock:
-            refresh(self.components)
-            c = self.components
+        """The current snapshot, or a shallow copy with the answerer / reranker the user picked."""
+        c = self.components
         changes: dict[str, Any] = {}
         if answerer and answerer != c.answerer.name and c.extractive is not None and answerer == c.extractive.name:
             changes["answerer"] = c.extractive
@@ -98,7 +101,7 @@ class Backend:
     # ------------------------------------------------------------------ showing
     def status(self) -> Status:
         """The status line's values; never raises: an index that cannot be read is ``Status.error``."""
-        c = self.components
+        c = self.live.snapshot
         try:
             docs = c.store.documents()
         except Exception as exc:  # e.g. the Chroma server went away; the next call tries again
@@ -202,8 +205,7 @@ class Backend:
                 else:
                     result.unchanged.append(s.path.name)
         try:
-            with self._refresh_lock:
-                refresh(self.components)
+            self.live.settle()  # this upload waits for its documents; questions meanwhile use the previous snapshot
         except Exception as exc:  # the next question refreshes again
             log.warning("Cannot reload the BM25 index after the upload: %s", problem(exc))
         return result

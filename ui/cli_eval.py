@@ -97,10 +97,13 @@ def eval_command(
                 tasks[stage] = bar.add_task(f"{stage:>15}", total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
+        from eval.faithfulness import FaithfulnessScorer, write_faithfulness
+
+        scorers = [FaithfulnessScorer(f"llm:{settings.llm_model}")] if settings.answerer != "extractive" else []
         try:
             outcome = evaluate(settings, list(questions or []), out, with_baselines=baselines,
                                rank_k=max(10, k or 0), progress=progress, limit=limit, lang=lang,
-                               benchmark=benchmark, declared_tuned=tuned)
+                               benchmark=benchmark, declared_tuned=tuned, scorers=scorers)
         except (StoreError, FileNotFoundError) as exc:
             raise _fail(str(exc)) from exc
     for problem in outcome.problems:
@@ -109,6 +112,9 @@ def eval_command(
         console.print(f"[dim]{notice}[/]", highlight=False)
     console.print(rich_table(outcome.run.systems, title=f"citeqa eval ({outcome.config['mode'].get('retrieval')}, "
                                                        f"{outcome.config['mode'].get('answerer')})"))
+    if scorers:  # the LLM's drafts vs what enforcement kept
+        path = write_faithfulness(outcome.paths["report"].parent, outcome.run.results, scorers[0].model)
+        console.print(path.read_text(encoding="utf-8").split("\n\n| question")[0], highlight=False)
     for line in headline_lines(outcome.run.systems):
         console.print(line, highlight=False)
     console.print("(± = 95 % bootstrap interval; differences inside it are noise)", highlight=False)

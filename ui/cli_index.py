@@ -160,6 +160,10 @@ def docs(ctx: typer.Context) -> None:
         table.add_row(Text(d.doc), Text(d.title), Text(getattr(meta, "symbol", "") or ""), str(d.paragraphs),
                       str(d.chunks))
     Console().print(table)
+    if not settings.chroma_url:
+        from rag.index.reclaim import disk_bytes
+
+        typer.echo(f"Index size on disk: {disk_bytes(Path(settings.index_dir)) / 1e6:.1f} MB ({settings.index_dir})")
 
 
 def pull(

@@ -15,6 +15,7 @@ import re
 import socket
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 BGE_ZH_INSTRUCTION = "为这个句子生成表示以用于检索相关文章："
 BGE_EN_INSTRUCTION = "Represent this sentence for searching relevant passages: "
 PROBE_TIMEOUT_S = 2.0
+QUERY_CACHE = 256
 # weights for other runtimes that sentence-transformers (torch) never reads: bge-m3's ONNX copy alone is 2.3 GB
 OTHER_FRAMEWORKS = ["onnx/*", "openvino/*", "*.onnx", "*.onnx_data", "*.msgpack", "*.h5", "*.ot", "*.tflite"]
 
@@ -76,7 +78,21 @@ class Embedder(ABC):
         return self.embed_batch([self.doc_prefix + t for t in texts])
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_batch([self.query_prefix + text])[0]
+        """The query's vector; the last ``QUERY_CACHE`` queries are remembered (one question is often searched
+        several times: as asked, rewritten, per part)."""
+        key = self.query_prefix + text
+        cache: OrderedDict[str, list[float]] = self.__dict__.setdefault("_query_cache", OrderedDict())
+        lock: threading.Lock = self.__dict__.setdefault("_query_lock", threading.Lock())
+        with lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return list(cache[key])
+        vector = self.embed_batch([key])[0]
+        with lock:
+            cache[key] = vector
+            while len(cache) > QUERY_CACHE:
+                cache.popitem(last=False)
+        return list(vector)
 
     def set_prefixes(self, settings: Settings) -> None:
         """Family defaults, overridden by `embed_query_prefix` / `embed_doc_prefix` when set."""

@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rag.index.lease import LeaseLost, WriterLease
@@ -105,6 +106,8 @@ class GenerationWriter:
     _lease_gen: Generation | None = None  # the generation `begin` took the lease for (freed when it is done)
     _in_block = False  # the lease is held by a `writing()` block, which frees it
     write_failed = False  # a write to the store failed (full disk?): best-effort clean-up writes are skipped
+    remote = False  # the index lives in a Chroma server (its files are the server's to reclaim)
+    last_reclaim: Any = None  # rag.index.reclaim.Reclaimed of the last swap
 
     def generations(self) -> list[str]:
         """Names of every generation collection in the store (the active one and any dead leftovers)."""
@@ -161,6 +164,20 @@ class GenerationWriter:
         if stale:
             self._write("deleting dead document records", lambda: self._meta().delete(ids=stale))
         return dead
+
+    def reclaim(self) -> Any:
+        """Give the disk space of deleted generations back (embedded index only; `rag.index.reclaim`), under the
+        writer lease; the `Reclaimed` figures, or None (a server's files, or a failure, which is only logged)."""
+        from rag.index.reclaim import reclaim
+
+        if self.remote:
+            return None
+        try:
+            self.last_reclaim = reclaim(Path(self.where))
+        except Exception as exc:  # never the reason an ingest fails: the next swap tries again
+            log.warning("Could not reclaim the index's disk space at %s: %s", self.where, exc)
+            return None
+        return self.last_reclaim
 
     def begin(self, embedder_id: str, dim: int, chunking: str = "", base: str | None = CURRENT) -> Generation:
         """Start a new generation under the writer lease (taken here unless held through `writing()`), after
@@ -229,5 +246,7 @@ class GenerationWriter:
                     self.clean_dead()
                 except StoreError as exc:  # harmless: it is retried at the next ingest
                     log.warning("Could not delete the previous generation %s yet: %s", old, exc)
+                else:
+                    self.reclaim()
         finally:
             self._done_with(gen)

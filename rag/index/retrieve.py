@@ -27,6 +27,11 @@ _URL = re.compile(r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.
 class Retriever(ABC):
     mode: str = "lexical"
 
+    @property
+    def label(self) -> str:
+        """The mode as users read it (a retriever with a model names it)."""
+        return "hybrid" if self.mode == "hybrid" else "lexical-only (BM25)"
+
     @abstractmethod
     def retrieve(self, query: str, k: int, lang: str) -> list[Passage]:
         """The ``k`` best passages for ``query``, numbered n = 1..k (best first)."""

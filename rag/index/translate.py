@@ -113,6 +113,11 @@ class Translator:
         self._lock = threading.Lock()
 
     @property
+    def loaded(self) -> bool:
+        """The dictionary is in memory (a rebuilt translator can take it over instead of loading it again)."""
+        return self._reverse is not None
+
+    @property
     def reverse(self) -> Reverse:
         if self._reverse is None:
             from rag.index.dictionary import load_reverse

@@ -1,0 +1,114 @@
+"""The index gives space back: after a large document is added and removed again, the index folder is back near
+its fresh size (dead generations' folders removed, SQLite vacuumed, the full-text index merged) and still
+answers; `citeqa docs` shows the size on disk. Reclaiming never touches the serving generation."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rag.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTION = "环境署氮问题工作组的第三次会议是在哪里召开的？"
+BIG = "900_大文件.txt"
+
+
+def big_text(megabytes: float) -> str:
+    """A long Chinese document: a corpus document repeated with each copy's sentences numbered apart."""
+    base = (ROOT / "corpus" / "001_6cfd863ef6650e26.txt").read_text(encoding="utf-8")
+    parts, size, i = [], 0, 0
+    while size < megabytes * 1e6:
+        part = base.replace("。", f"（第{i}版）。")
+        parts.append(part)
+        size, i = size + len(part.encode("utf-8")), i + 1
+    return "\n\n".join(parts)
+
+
+def test_adding_and_removing_a_large_document_gives_the_space_back(settings: Settings) -> None:
+    from ingest.run import ingest_paths
+    from rag.chain import ask
+    from rag.components import build_components
+    from rag.index.reclaim import disk_bytes
+    from rag.index.store import ChunkStore
+
+    store = ChunkStore.open(settings)
+    chroma = Path(settings.index_dir) / "chroma"
+    ingest_paths(None, settings, store, None)
+    fresh = disk_bytes(settings.index_dir)
+    big = Path(settings.corpus_dir) / BIG
+    big.write_text(big_text(1.5), encoding="utf-8")
+    added = ingest_paths(None, settings, store, None)
+    assert BIG in added.added
+    grown = disk_bytes(settings.index_dir)
+    big.unlink()
+    removed = ingest_paths(None, settings, store, None)
+    assert removed.removed == [BIG]
+    after = disk_bytes(settings.index_dir)
+    print(f"\nindex size: fresh {fresh / 1e6:.1f} MB, with the large document {grown / 1e6:.1f} MB, "
+          f"after removing it {after / 1e6:.1f} MB")
+    assert after <= 2 * fresh, (fresh, grown, after)
+    conn = sqlite3.connect(chroma / "chroma.sqlite3")
+    live = {row[0] for row in conn.execute("SELECT id FROM segments")}
+    conn.close()
+    folders = {d.name for d in chroma.iterdir() if d.is_dir()}
+    assert folders <= live, folders - live  # no dead generation's folder left
+    answer = ask(QUESTION, build_components(settings, store))
+    assert not answer.refused and "布加勒斯特" in answer.answer
+
+
+def test_reclaim_removes_only_orphaned_folders_never_the_serving_generations(settings: Settings) -> None:
+    from ingest.run import ingest_paths
+    from rag.index.reclaim import reclaim
+    from rag.index.store import ChunkStore
+
+    store = ChunkStore.open(settings)
+    ingest_paths(None, settings, store, None)
+    chroma = Path(settings.index_dir) / "chroma"
+    before = sorted(d.name for d in chroma.iterdir() if d.is_dir())
+    orphan = chroma / "00000000-0000-4000-8000-000000000000"  # a folder no segment names (a deleted one's)
+    orphan.mkdir()
+    (orphan / "data_level0.bin").write_bytes(b"\0" * 4096)
+    result = reclaim(chroma)
+    assert result.folders == 1 and not orphan.exists()
+    assert sorted(d.name for d in chroma.iterdir() if d.is_dir()) == before
+    assert len(store.chunks()) > 0 and store.count() == len(store.chunks())
+
+
+def test_reclaim_does_not_vacuum_while_another_process_has_the_index_open(settings: Settings, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from rag.index import reclaim as reclaim_module
+    from rag.index.store import ChunkStore
+
+    ChunkStore.open(settings)
+    db = Path(settings.index_dir) / "chroma" / "chroma.sqlite3"
+    holder = subprocess.Popen([sys.executable, "-c", f"import sqlite3, time; c = sqlite3.connect({str(db)!r}); "
+                               "c.execute('select 1').fetchall(); print('open', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        assert holder.pid in (reclaim_module.other_holders(db) or [])
+    finally:
+        os.kill(holder.pid, 9)
+        holder.wait(10)
+    assert holder.pid not in (reclaim_module.other_holders(db) or [])
+
+
+def test_citeqa_docs_shows_the_index_size_on_disk(settings: Settings) -> None:
+    from ingest.run import ingest_paths
+    from rag.index.store import ChunkStore
+    from ui.cli import app
+
+    ingest_paths(None, settings, ChunkStore.open(settings), None)
+    result = CliRunner().invoke(app, ["--index-dir", str(settings.index_dir), "--corpus-dir", str(settings.corpus_dir),
+                                      "--embed-model", "none", "docs"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert "Index size on disk" in result.output and " MB" in result.output, result.output
