@@ -18,7 +18,15 @@ import numpy as np
 
 from rag.answering.candidates import Candidate
 from rag.answering.question import Question
-from rag.answering.signals import TermWeights, Translator, Vectors, coverage, rendered_coverage
+from rag.answering.signals import (
+    TermWeights,
+    Translator,
+    Vectors,
+    coverage,
+    rarest_missing,
+    rendered_coverage,
+    unknown_share,
+)
 from rag.index.lexical import tokenize
 from rag.numbers import number_values
 
@@ -26,10 +34,12 @@ CANDIDATE_FEATURES = (
     "cos", "cos_gap", "cos_rank", "passage_cos_gap", "passage_rank", "lex", "lex_gap", "context_lex",
     "passage_lex", "novelty", "kind_match", "kind_missing", "numbers_in_sentence", "numbers_in_passage",
     "names_in_sentence", "names_in_passage", "length", "first", "rendered", "rendered_passage",
+    "missing_in_sentence", "missing_in_passage", "unknown",
 )
 ANSWERABLE_FEATURES = (
     "best_logit", "margin", "best_cos", "passage_cos", "passage_cos_gap", "best_lex", "best_passage_lex",
     "numbers_in_passage", "names_in_passage", "kind_match", "best_rendered", "best_rendered_passage",
+    "best_missing_in_passage", "least_missing_in_passage", "unknown",
 )
 
 _DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿两〇零]+[个名次位年月日%％]")
@@ -86,6 +96,7 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
     lex = np.array([coverage(asked, set(tokenize(c.text))) for c in cands])
     cos_rank = _ranks(cos)
     groups = translator.query(part) if translator is not None and question.lang == "en" else None
+    unknown = unknown_share(asked, weights)
     rows = []
     for i, c in enumerate(cands):
         toks = weights.weighted(c.text)
@@ -103,6 +114,7 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
             _share_numbers(question, c.text), _share_numbers(question, c.passage.chunk.text),
             _share_names(question, c.text), _share_names(question, c.passage.chunk.text),
             math.log1p(len(c.text)) / 6.0, 1.0 if c.index == 0 else 0.0, *rendered,
+            rarest_missing(asked, set(toks), weights), rarest_missing(asked, ptoks[id(c.passage)], weights), unknown,
         ])
     return np.asarray(rows, dtype=np.float64)
 
@@ -122,4 +134,5 @@ def answerable_features(logits: np.ndarray, rows: np.ndarray, cands: Sequence[Ca
         (top[0] - top[1:5].mean()) if len(top) > 1 else 0.0, row[f["lex"]], rows[:, f["passage_lex"]].max(),
         row[f["numbers_in_passage"]], row[f["names_in_passage"]], row[f["kind_match"]] - row[f["kind_missing"]],
         row[f["rendered"]], rows[:, f["rendered_passage"]].max(),
+        row[f["missing_in_passage"]], rows[:, f["missing_in_passage"]].min(), row[f["unknown"]],
     ])

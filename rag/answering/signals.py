@@ -63,6 +63,22 @@ class TermWeights:
         return {t: self.idf(t) for t in set(tokenize(text))}
 
 
+def rarest_missing(asked: dict[str, float], text_tokens: set[str], weights: TermWeights) -> float:
+    """The weight of the rarest asked token (one the index knows) that ``text_tokens`` lacks, relative to the
+    rarest asked token: 1.0 when the most specific thing asked is missing, 0.0 when nothing known is."""
+    known = {t: w for t, w in asked.items() if weights.df.get(t, 0) > 0}
+    if not known:
+        return 0.0
+    missing = [w for t, w in known.items() if t not in text_tokens]
+    return max(missing, default=0.0) / max(known.values())
+
+
+def unknown_share(asked: dict[str, float], weights: TermWeights) -> float:
+    """Share of the asked tokens' weight that no indexed chunk holds."""
+    total = sum(asked.values())
+    return sum(w for t, w in asked.items() if weights.df.get(t, 0) == 0) / total if total else 0.0
+
+
 def coverage(asked: dict[str, float], text_tokens: set[str]) -> float:
     """Share of the asked tokens' weight that ``text_tokens`` holds (0 when nothing is asked)."""
     total = sum(asked.values())
