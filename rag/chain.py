@@ -150,11 +150,10 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
     ranking: Ranking = components.model.rank(run.q, run.retrieved)
     run.confidence = ranking.confidence
     run.timings["answer_s"] = time.perf_counter() - t
-    if not ranking.answerable:
-        yield run.refusal()
-        return
     answerer = components.answerer
     enforced: Enforced | None = None
+    # The extractive answer is the model's own call; an LLM drafts from the passages and its draft is enforced
+    # sentence by sentence (its refusal counts), with the model's confidence reported beside it.
     if not isinstance(answerer, ExtractiveAnswerer):
         try:
             for out in _llm(run, answerer, turns, stream):
@@ -169,6 +168,9 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
     if enforced is None:
         assert extractive is not None
         run.answerer_name = extractive.name
+        if not ranking.answerable:
+            yield run.refusal()
+            return
         enforced = Enforced(extractive.sentences(ranking), [], False)
     run.timings["answer_s"] = time.perf_counter() - t
     if not enforced.sentences:

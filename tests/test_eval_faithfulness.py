@@ -33,11 +33,9 @@ def test_eval_with_an_llm_writes_drafted_kept_and_dropped_per_question_and_langu
     data = json.loads((out / "faithfulness.json").read_text(encoding="utf-8"))
     rows = data["questions"]
     assert [r["id"] for r in rows] == ["A-dev-001", "A-dev-002"]
-    # every draft sentence is unsupported, so nothing is kept (a question the answer model already judges
-    # unanswerable is refused before any draft)
-    assert all(r["kept"] == 0 and r["refused"] for r in rows) and any(r["drafted"] >= 2 for r in rows)
+    assert all(r["drafted"] >= 2 and r["kept"] == 0 and r["refused"] for r in rows)
     assert data["summary"]["all"]["drop_rate"] == 1.0 and data["summary"]["all"]["unsupported_shown"] == 0
     assert set(data["summary"]) == {"en", "zh", "all"}
     extra = json.loads((out / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])["extra"]
-    assert extra["faithfulness.kept"] == 0
+    assert extra["faithfulness.drafted"] >= 2 and extra["faithfulness.kept"] == 0
     assert "| zh | 1 |" in (out / "faithfulness.md").read_text(encoding="utf-8")

@@ -137,7 +137,7 @@ def test_api_key_is_sent_but_never_logged_or_serialised(llm, openai_server, capl
 def test_unreachable_llm_falls_back_to_an_extractive_answer_with_a_notice(corpus_components, openai_server, caplog):
     caplog.set_level(logging.DEBUG)
     dead = llm_components(corpus_components, openai_server, llm_base_url="http://127.0.0.1:9/v1")
-    answer = ask(QUESTION, dead)
+    answer = ask("会员国为氮问题工作组提名了多少名联络人？", dead)
     assert not answer.refused and answer_problems(answer) == []  # cited quotes from the passages
     assert answer.mode["answerer"] == "extractive"
     assert "LLM" in answer.mode["notice"] and "CITEQA_LLM_BASE_URL" in answer.mode["notice"]
