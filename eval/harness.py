@@ -77,6 +77,7 @@ def evaluate(settings: Settings, questions: Sequence[Path] = (), out_dir: Path |
     from rag.components import build_components
 
     started = time.perf_counter()
+    version = code_version()  # the code that runs: taken before the run, a checkout meanwhile does not change it
     bench = get_benchmark(benchmark) if benchmark else None
     if bench is not None:
         settings = benchmark_settings(settings, bench)
@@ -112,7 +113,7 @@ def evaluate(settings: Settings, questions: Sequence[Path] = (), out_dir: Path |
               "benchmark": bench.name if bench else None, "lang": lang,
               "sets": [set_info(f, per_file.get(str(f), 0), declared_tuned).to_dict() for f in files],
               "embedding_model": embedder.name if embedder is not None else "none (lexical-only)",
-              "code_version": code_version(),
+              "code_version": version,
               "timings": {"setup_s": round(setup_s, 2), **run.timings,
                           "total_s": round(time.perf_counter() - started, 2)},
               "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}

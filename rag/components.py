@@ -44,6 +44,20 @@ def lexical_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "bm25"
 
 
+def dense_cache(settings: Settings) -> Path:
+    return Path(settings.index_dir) / "dense"
+
+
+def dense_index(settings: Settings, store: Any, embedder: Any, progress: Any = None) -> Any:
+    """The sentence-aware dense index (``rag.index.sentvec``) when ``embedder`` built this index; else None."""
+    if embedder is None or not store.dense_ready(embedder):
+        return None
+    from rag.index.retrieve import dense_eligible
+    from rag.index.sentvec import load_dense_index
+
+    return load_dense_index(store, embedder, dense_cache(settings), dense_eligible, progress)
+
+
 def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
@@ -103,7 +117,8 @@ def build_components(settings: Settings, store: Any = None, embedder: Any = None
         notices.append(rerank.notice)
     lexical = load_lexical(store, lexical_cache(settings))
     translator = _translator(settings, lexical.chunks)
-    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, translator)
+    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, translator,
+                                dense_index=dense_index(settings, store, embedder))
     model = answer_model(lexical.chunks, retriever)
     extractive = ExtractiveAnswerer(model, settings.max_answer_sentences)
     answerer = _answerer(settings, extractive, notices)
@@ -119,7 +134,8 @@ def rebuild(c: Components) -> Components:
     version = c.store.version()
     lexical = load_lexical(c.store, lexical_cache(c.settings))
     translator = _translator(c.settings, lexical.chunks, c.translator)
-    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, translator)
+    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, translator,
+                                dense_index=dense_index(c.settings, c.store, c.embedder))
     model = answer_model(lexical.chunks, retriever)
     extractive = ExtractiveAnswerer(model, c.settings.max_answer_sentences)
     answerer = extractive if c.answerer is c.extractive else c.answerer

@@ -42,6 +42,18 @@ class FusionParams:
 
 
 @dataclass(frozen=True)
+class DenseParams:
+    """Dense scoring (``rag.index.sentvec``): weight of a chunk's best sentence beside the chunk itself, per
+    question language."""
+
+    sentence_weight_zh: float = 0.5
+    sentence_weight_en: float = 0.5
+
+    def sentence_weight(self, lang: str) -> float:
+        return self.sentence_weight_en if lang == "en" else self.sentence_weight_zh
+
+
+@dataclass(frozen=True)
 class Linear:
     """A logistic model: ``logit = features · weights + bias``."""
 
@@ -67,6 +79,7 @@ class AnswerParams:
 @dataclass(frozen=True)
 class Params:
     fusion: FusionParams = field(default_factory=FusionParams)
+    dense: DenseParams = field(default_factory=DenseParams)
     answer: AnswerParams = field(default_factory=AnswerParams)
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,7 +104,8 @@ def load_params(path: Path = PARAMS_PATH) -> Params:
     answer = dict(data.get("answer", {}))
     for key in ("rank", "answerable"):
         answer[key] = {lang: _build(Linear, v) for lang, v in answer.get(key, {}).items()}
-    return Params(fusion=_build(FusionParams, data.get("fusion", {})), answer=_build(AnswerParams, answer))
+    return Params(fusion=_build(FusionParams, data.get("fusion", {})), dense=_build(DenseParams, data.get("dense", {})),
+                  answer=_build(AnswerParams, answer))
 
 
 def save_params(params: Params, path: Path = PARAMS_PATH) -> None:

@@ -112,3 +112,65 @@ def test_citeqa_docs_shows_the_index_size_on_disk(settings: Settings) -> None:
                                       "--embed-model", "none", "docs"], env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
     assert "Index size on disk" in result.output and " MB" in result.output, result.output
+
+
+SETUP = """
+import json, sys
+from pathlib import Path
+from ingest.run import ingest_paths
+from rag.index.store import ChunkStore
+from rag.settings import Settings
+s = Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), embed_model="none")
+store = ChunkStore.open(s)
+ingest_paths(None, s, store, None)
+junk = store.client.create_collection("junk", embedding_function=None)  # deleted below: its pages become free
+text = "环境署氮问题工作组第三次会议" * 150
+for start in range(0, 3000, 500):
+    junk.add(ids=[f"j{i}" for i in range(start, start + 500)], embeddings=[[1.0]] * 500,
+             documents=[f"{i} {text}" for i in range(start, start + 500)])
+store.client.delete_collection("junk")
+print(json.dumps([store.version(), [c.id for c in store.chunks()]]))
+"""
+RECLAIM = ("import sys; from pathlib import Path; from rag.index.reclaim import reclaim; print('go', flush=True); "
+           "r = reclaim(Path(sys.argv[1])); print(r.vacuumed, r.note, flush=True)")
+
+
+def test_a_reclaim_killed_at_any_moment_leaves_the_serving_index_whole(settings: Settings) -> None:
+    """Killed at 0–0.4 s into a reclaim (mostly inside VACUUM): the database passes SQLite's integrity check
+    and serves the same generation; a reclaim left to finish then gives the space back. The test process never
+    opens the index before the end (another process holding it would rightly stop the VACUUM)."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from rag.index.reclaim import disk_bytes
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ANONYMIZED_TELEMETRY": "False"}
+    made = subprocess.run([sys.executable, "-c", SETUP, str(settings.corpus_dir), str(settings.index_dir)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert made.returncode == 0, made.stderr[-1500:]
+    version, ids = json.loads(made.stdout.strip().splitlines()[-1])
+    chroma = Path(settings.index_dir) / "chroma"
+    grown = disk_bytes(chroma)
+    for delay in (0.0, 0.05, 0.1, 0.2, 0.4):
+        process = subprocess.Popen([sys.executable, "-c", RECLAIM, str(chroma)], stdout=subprocess.PIPE, text=True,
+                                   env=env)
+        assert process.stdout is not None and process.stdout.readline().strip() == "go"
+        time.sleep(delay)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        conn = sqlite3.connect(chroma / "chroma.sqlite3")  # a hot journal is rolled back here
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok", delay
+        conn.close()
+    done = subprocess.run([sys.executable, "-c", RECLAIM, str(chroma)], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr[-1500:]
+    after = disk_bytes(chroma)
+    print(f"\nchroma folder: {grown / 1e6:.1f} MB with a deleted collection, {after / 1e6:.1f} MB after reclaim")
+    assert after < grown / 2
+    from rag.index.store import ChunkStore
+
+    store = ChunkStore.open(settings)
+    assert store.version() == version and [c.id for c in store.chunks()] == ids
