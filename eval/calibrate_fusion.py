@@ -1,5 +1,6 @@
-"""Calibrate the fusion of BM25 and dense rankings per question language; rewrites the ``fusion`` section of
-``rag/data/params.json`` (``rag.params.save_params``) and prints per-language recall of BM25, dense and fused.
+"""Calibrate the fusion of BM25 and dense rankings per question language; rewrites the ``fusion`` and ``dense``
+sections of ``rag/data/params.json`` (``rag.params.save_params``) and prints per-language recall of BM25, dense
+and fused.
 
     python -m eval.calibrate_fusion [--write]
 
@@ -24,12 +25,13 @@ from pathlib import Path
 from eval.metrics import recall_at_k
 from eval.relevance import Relevance, Span
 from eval.sets import load_eval_sets
-from rag.params import FusionParams, load_params, save_params
+from rag.params import FusionParams, Params, load_params, save_params
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 XQUAD = Path(os.environ.get("CITEQA_XQUAD_DIR", ROOT.parent / "shared" / "evalsets" / "xquad"))
 K = 5  # deepest rank scored
+SENTENCE_WEIGHTS = [0.0, 0.25, 0.5, 0.75]  # rag.params.DenseParams, per language
 GRID = {"rrf_k": [1, 2, 5, 10, 20, 60], "lexical": [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0],
         "translated": [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0]}
 
@@ -85,6 +87,9 @@ def collect(dev: DevSet, base: Settings) -> list[Question]:
         gold = relevance.gold(item.docs, item.evidence)
         lists = {name: [c.id for c, _ in hits] for name, hits in
                  retriever.rankings(item.question, item.lang, base.candidates, vector).items()}
+        if retriever.dense_index is not None:  # the dense list at every sentence weight
+            for w in SENTENCE_WEIGHTS:
+                lists[f"dense@{w}"] = [cid for cid, _ in retriever.dense_index.search(vector, base.candidates, w)]
         chunks = {c.id: c for c in retriever.lexical.chunks}
         seen = {cid for ids in lists.values() for cid in ids}
         covers = {cid: relevance.covered(Span(chunks[cid].doc, chunks[cid].char_start, chunks[cid].char_end), gold)
@@ -124,15 +129,29 @@ def candidates(lang: str, start: FusionParams) -> list[FusionParams]:
     return out
 
 
-def calibrate(questions: Sequence[Question], start: FusionParams) -> FusionParams:
-    best = start
+def with_dense(questions: Sequence[Question], weight: float) -> list[Question]:
+    """The questions with their dense list taken at sentence weight ``weight`` (as collected)."""
+    key = f"dense@{weight}"
+    return [replace(q, lists={**q.lists, "dense": q.lists[key]}) if key in q.lists else q for q in questions]
+
+
+def calibrate(questions: Sequence[Question], start: Params) -> Params:
+    """Per language, the sentence weight and fusion weights with the best objective."""
+    fusion, dense = start.fusion, start.dense
     for lang in ("zh", "en"):
-        groups: dict[str, list[Question]] = {}
-        for q in questions:
-            if q.lang == lang:
-                groups.setdefault(q.set_name, []).append(q)
-        best = max(candidates(lang, best), key=lambda f: (round(objective(groups, f), 4), -_complexity(f, lang)))
-    return best
+        scored = []
+        collected = any(key.startswith("dense@") for q in questions for key in q.lists)
+        for w in SENTENCE_WEIGHTS if collected else [None]:
+            groups: dict[str, list[Question]] = {}
+            for q in (with_dense(questions, w) if w is not None else questions):
+                if q.lang == lang:
+                    groups.setdefault(q.set_name, []).append(q)
+            f = max(candidates(lang, fusion), key=lambda f: (round(objective(groups, f), 4), -_complexity(f, lang)))
+            scored.append((round(objective(groups, f), 4), -_complexity(f, lang), w, f))
+        _, _, w, fusion = max(scored, key=lambda s: s[:2])
+        if w is not None:
+            dense = replace(dense, **{f"sentence_weight_{lang}": w})
+    return replace(start, fusion=fusion, dense=dense)
 
 
 def _complexity(f: FusionParams, lang: str) -> float:
@@ -140,12 +159,15 @@ def _complexity(f: FusionParams, lang: str) -> float:
     return (f.lexical_weight_zh if lang == "zh" else f.lexical_weight_en + f.translated_weight_en)
 
 
-def table(questions: Sequence[Question], fusion: FusionParams) -> str:
+def table(questions: Sequence[Question], params: Params) -> str:
+    """Recall per set and language of each list alone and fused (dense at the language's sentence weight)."""
+    fusion = params.fusion
     rows = ["| set | lang | n | BM25 R@1 | BM25 R@5 | translated R@5 | dense R@1 | dense R@5 | fused R@1 | fused R@5 |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(q.set_name, q.lang) for q in questions})
     for set_name, lang in keys:
-        qs = [q for q in questions if (q.set_name, q.lang) == (set_name, lang)]
+        qs = with_dense([q for q in questions if (q.set_name, q.lang) == (set_name, lang)],
+                        params.dense.sentence_weight(lang))
         cells = [recall(qs, fusion, 1, "bm25"), recall(qs, fusion, K, "bm25"),
                  recall(qs, fusion, K, "translated") if lang == "en" else None,
                  recall(qs, fusion, 1, "dense"), recall(qs, fusion, K, "dense"),
@@ -163,14 +185,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     base = Settings()
     questions = [q for dev in dev_sets(args.work) for q in collect(dev, base)]
     params = load_params()
-    print("Before:", params.fusion)
-    print(table(questions, params.fusion))
-    fusion = calibrate(questions, params.fusion)
-    print("After:", fusion)
-    print(table(questions, fusion))
+    print("Before:", params.fusion, params.dense)
+    print(table(questions, params))
+    new = calibrate(questions, params)
+    print("After:", new.fusion, new.dense)
+    print(table(questions, new))
     if args.write:
-        save_params(replace(params, fusion=fusion))
-        print("wrote the fusion section of rag/data/params.json")
+        save_params(replace(params, fusion=new.fusion, dense=new.dense))
+        print("wrote the fusion and dense sections of rag/data/params.json")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,20 @@ def lexical_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "bm25"
 
 
+def dense_cache(settings: Settings) -> Path:
+    return Path(settings.index_dir) / "dense"
+
+
+def dense_index(settings: Settings, store: Any, embedder: Any, progress: Any = None) -> Any:
+    """The sentence-aware dense index (``rag.index.sentvec``) when ``embedder`` built this index; else None."""
+    if embedder is None or not store.dense_ready(embedder):
+        return None
+    from rag.index.retrieve import dense_eligible
+    from rag.index.sentvec import load_dense_index
+
+    return load_dense_index(store, embedder, dense_cache(settings), dense_eligible, progress)
+
+
 def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
@@ -93,7 +107,8 @@ def build_components(settings: Settings, store: Any = None) -> Components:
     lexical = load_lexical(store, lexical_cache(settings))
     stats = TermStats.from_texts(c.text for c in lexical.chunks)
     index_translator, translator = _translators(settings, lexical.chunks, stats)
-    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, index_translator)
+    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, index_translator,
+                                dense_index=dense_index(settings, store, embedder))
     extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, retriever.embedder, translator)
     answerer = _answerer(settings, extractive, notices)
     return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
@@ -110,7 +125,8 @@ def rebuild(c: Components) -> Components:
     lexical = load_lexical(c.store, lexical_cache(c.settings))
     stats = TermStats.from_texts(ch.text for ch in lexical.chunks)
     index_translator, translator = _translators(c.settings, lexical.chunks, stats, c.translator)
-    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, index_translator)
+    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, index_translator,
+                                dense_index=dense_index(c.settings, c.store, c.embedder))
     extractive = ExtractiveAnswerer(stats, c.settings.max_answer_sentences, retriever.embedder, translator)
     answerer = extractive if c.answerer is c.extractive else c.answerer
     return replace(c, lexical=lexical, retriever=retriever, answerer=answerer, stats=stats,

@@ -42,6 +42,18 @@ class FusionParams:
 
 
 @dataclass(frozen=True)
+class DenseParams:
+    """Dense scoring (``rag.index.sentvec``): weight of a chunk's best sentence beside the chunk itself, per
+    question language."""
+
+    sentence_weight_zh: float = 0.5
+    sentence_weight_en: float = 0.5
+
+    def sentence_weight(self, lang: str) -> float:
+        return self.sentence_weight_en if lang == "en" else self.sentence_weight_zh
+
+
+@dataclass(frozen=True)
 class AnswerParams:
     """The learned span ranker and the refusal rule (see ``eval/train.py``)."""
 
@@ -55,6 +67,7 @@ class AnswerParams:
 @dataclass(frozen=True)
 class Params:
     fusion: FusionParams = field(default_factory=FusionParams)
+    dense: DenseParams = field(default_factory=DenseParams)
     answer: AnswerParams = field(default_factory=AnswerParams)
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,7 +89,7 @@ def load_params(path: Path = PARAMS_PATH) -> Params:
     if not path.exists():
         return Params()
     data = json.loads(path.read_text(encoding="utf-8"))
-    return Params(fusion=_build(FusionParams, data.get("fusion", {})),
+    return Params(fusion=_build(FusionParams, data.get("fusion", {})), dense=_build(DenseParams, data.get("dense", {})),
                   answer=_build(AnswerParams, data.get("answer", {})))
 
 

@@ -84,7 +84,8 @@ class Backend:
         if rerank is False and c.reranker is not None:
             from rag.index.retrieve import HybridRetriever
 
-            changes["retriever"] = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, None, c.retriever.translator)
+            changes["retriever"] = HybridRetriever(c.store, c.lexical, c.embedder, c.settings, None, c.retriever.translator,
+                                                   dense_index=c.retriever.dense_index)
         return replace(c, **changes) if changes else c
 
     def ask_stream(self, question: str, history: Sequence[Turn | dict[str, str]] = (), k: int | None = None,

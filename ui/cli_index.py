@@ -51,12 +51,17 @@ def ingest(
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task("Reading files" if stage == "load" else "Embedding chunks", total=total)
+                label = {"load": "Reading files", "sentences": "Embedding sentences"}.get(stage, "Embedding chunks")
+                tasks[stage] = bar.add_task(label, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         try:
             report = ingest_paths(list(paths) if paths else None, settings, store, embedder,
                                   progress=progress, rebuild=rebuild)
+            if report.changed and embedder.loaded:  # the sentence vectors, so the first question does not wait
+                from rag.components import dense_index
+
+                dense_index(settings, store, embedder.get(), lambda done, total: progress("sentences", done, total))
         except (StoreError, IngestError, ManifestError, FileNotFoundError) as exc:
             raise _fail(str(exc)) from exc
     report.notice = embedder.notice

@@ -167,7 +167,7 @@ def _from_cache(cache_dir: Path, key: str) -> Reverse | None:
         with open(path, "rb") as f:
             rev = pickle.load(f)
         return rev if isinstance(rev, Reverse) and rev.version == key else None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError):  # stale or moved
         return None
 
 

@@ -6,7 +6,8 @@ optionally reranked by a cross-encoder.
 Dense search runs only when an embedder is loaded and the index was built with that same embedder
 (``store.dense_ready``); otherwise retrieval is lexical-only and ``mode`` says so. Footnotes and chunks that
 hold nothing but URLs or numbers are kept out of dense search (``dense_eligible``): in embedding space they sit
-close to every short English question. They stay in BM25 and are shown as footnotes.
+close to every short English question. They stay in BM25 and are shown as footnotes. With a sentence index
+(``rag.index.sentvec``) a chunk's dense score also counts its best sentence.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from rag.index.fusion import rrf
-from rag.params import FusionParams, load_params
+from rag.params import DenseParams, FusionParams, load_params
 from rag.settings import Settings
 from rag.types import Chunk, Passage
 
@@ -64,16 +65,20 @@ def fuse(lists: Mapping[str, Sequence[str]], lang: str, fusion: FusionParams) ->
 
 class HybridRetriever(Retriever):
     def __init__(self, store: Any, lexical: Any, embedder: Any, settings: Settings, reranker: Any = None,
-                 translator: Translator | None = None, fusion: FusionParams | None = None) -> None:
+                 translator: Translator | None = None, fusion: FusionParams | None = None,
+                 dense_index: Any = None, dense: DenseParams | None = None) -> None:
         self.store = store
         self.lexical = lexical
         self.settings = settings
         self.reranker = reranker
         self.translator = translator
         self.fusion = fusion if fusion is not None else load_params().fusion
+        self.dense = dense if dense is not None else load_params().dense
+        self.dense_index = dense_index  # rag.index.sentvec.DenseIndex | None (None: chunk vectors via Chroma)
         self.embedder = embedder if embedder is not None and store.dense_ready(embedder) else None
         chunks = getattr(lexical, "chunks", [])
         self._excluded = sum(not dense_eligible(c) for c in chunks)  # over-fetched, then dropped
+        self._by_id = {c.id: c for c in chunks}
 
     @property
     def mode(self) -> str:  # type: ignore[override]
@@ -97,8 +102,12 @@ class HybridRetriever(Retriever):
             out["translated"] = self.lexical.search_groups(groups, n) if groups else []
         if self.embedder is not None:
             vector = self.embedder.embed_query(query) if vector is None else vector
-            hits = self.store.dense_search(list(vector), n + self._excluded)
-            out["dense"] = [(c, s) for c, s in hits if dense_eligible(c)][:n]
+            if self.dense_index is not None:  # chunk and best-sentence similarity (rag.index.sentvec)
+                found = self.dense_index.search(vector, n, self.dense.sentence_weight(lang))
+                out["dense"] = [(self._by_id[cid], s) for cid, s in found if cid in self._by_id]
+            else:
+                hits = self.store.dense_search(list(vector), n + self._excluded)
+                out["dense"] = [(c, s) for c, s in hits if dense_eligible(c)][:n]
         return out
 
     def retrieve(self, query: str, k: int, lang: str) -> list[Passage]:

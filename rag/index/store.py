@@ -175,6 +175,13 @@ class ChunkStore(GenerationWriter):
             self._chunks = cached
         return list(cached[1])
 
+    def vectors(self) -> dict[str, list[float]]:
+        """Every chunk's stored vector by id, for the active generation ({} when empty)."""
+        if self.version() is None:
+            return {}
+        got = self._read(lambda col: self._get_all(col, include=["embeddings"]), {"ids": [], "embeddings": []})
+        return {i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
     def get(self, ids: list[str]) -> list[Chunk]:
         """The chunks with these ids, in the order asked (unknown ids are left out)."""
         if not ids:
