@@ -116,15 +116,16 @@ def deeper_ranking(item: EvalItem, answer: Any, components: Any, rank_k: int) ->
     retriever is asked once more, untimed, for ``rank_k``. Its first ``top_k`` are the chain's (same query,
     deterministic ranking), so the scored list extends what the answerer saw instead of replacing it.
     """
-    from rag.converse import standalone_query
+    from rag.answering.question import parse_question
+    from rag.chain import retrieve
 
     retrieved = list(answer.retrieved)
     top_k = components.settings.top_k
     if len(retrieved) < top_k or top_k >= rank_k:  # nothing retrieved, or the retriever ran out of candidates
         return retrieved[:rank_k]
-    query = standalone_query(item.question.strip(), list(item.history), components.answerer)
     seen = {p.chunk.id for p in retrieved}
-    extra = [p for p in components.retriever.retrieve(query.text, rank_k, answer.language) if p.chunk.id not in seen]
+    extra = [p for p in retrieve(components, parse_question(item.question, item.history), rank_k)
+             if p.chunk.id not in seen]
     return (retrieved + extra)[:rank_k]
 
 

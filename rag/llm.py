@@ -15,9 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from rag.answer import Answerer
+from rag.answering.base import Answerer
 from rag.cite import REFUSAL
-from rag.lang import detect_language
 from rag.settings import Settings
 from rag.types import Lang, Passage, Turn
 
@@ -153,11 +152,3 @@ class LLMAnswerer(Answerer):
         correction = fill(prompt(f"retry_{rl}"), problems=listed, count=len(passages), refusal=REFUSAL[rl])
         msgs = self.messages(question, passages, lang, history) + [("ai", previous), ("human", correction)]
         return self._invoke(msgs)
-
-    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
-        """A standalone version of a follow-up question (for retrieval)."""
-        rl = reply_lang(detect_language(question))
-        names = {"user": "用户", "assistant": "助手"} if rl == "zh" else {"user": "User", "assistant": "Assistant"}
-        lines = "\n".join(f"{names[t.role]}: {t.content}" for t in list(history)[-HISTORY_TURNS:])
-        text = self._invoke([("human", fill(prompt(f"rewrite_{rl}"), history=lines, question=question))])
-        return text.strip().splitlines()[0].strip() if text.strip() else ""

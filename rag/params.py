@@ -54,14 +54,26 @@ class DenseParams:
 
 
 @dataclass(frozen=True)
-class AnswerParams:
-    """The learned span ranker and the refusal rule (see ``eval/train.py``)."""
+class Linear:
+    """A logistic model: ``logit = features · weights + bias``."""
 
-    features: list[str] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
     bias: float = 0.0
-    threshold: float = 0.5
-    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    """The learned candidate ranker and answerability model per question language, and the refusal
+    threshold on the answerability probability (``eval/train.py`` writes them)."""
+
+    candidate_features: list[str] = field(default_factory=list)
+    answerable_features: list[str] = field(default_factory=list)
+    rank: dict[str, Linear] = field(default_factory=dict)  # by question language: "zh", "en"
+    answerable: dict[str, Linear] = field(default_factory=dict)
+    threshold: dict[str, float] = field(default_factory=dict)
+    top_passages: int = 4  # candidates come from this many best passages
+    second_ratio: float = 0.5  # a second sentence is shown when its probability is ≥ this × the best's
+    carried_weight: float = 1.0  # a follow-up: weight of the ranking with the carried question (as asked: 1)
 
 
 @dataclass(frozen=True)
@@ -89,8 +101,11 @@ def load_params(path: Path = PARAMS_PATH) -> Params:
     if not path.exists():
         return Params()
     data = json.loads(path.read_text(encoding="utf-8"))
+    answer = dict(data.get("answer", {}))
+    for key in ("rank", "answerable"):
+        answer[key] = {lang: _build(Linear, v) for lang, v in answer.get(key, {}).items()}
     return Params(fusion=_build(FusionParams, data.get("fusion", {})), dense=_build(DenseParams, data.get("dense", {})),
-                  answer=_build(AnswerParams, data.get("answer", {})))
+                  answer=_build(AnswerParams, answer))
 
 
 def save_params(params: Params, path: Path = PARAMS_PATH) -> None:

@@ -29,7 +29,7 @@ class Chunk:
     char_start: int
     char_end: int
     text: str
-    kind: Literal["body", "footnote"] = "body"
+    kind: Literal["body", "footnote", "table"] = "body"  # table: figures/captions/lists, never quoted
     part: int = 0  # index of this piece when a long paragraph is split (0 for the first / only)
     numbered: bool = False  # True when ``paragraph`` is the document's own paragraph number
     # how an analyst names the document (from the corpus manifest; "" / 0 when unknown)

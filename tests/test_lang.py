@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chain import reply_language
+from rag.answering.question import reply_language
 from rag.lang import detect_language
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chain import DICTIONARY_NOTICE, ZH_QUOTE_NOTICE, ask
-from rag.evidence import CROSS_LINGUAL
+from rag.chain import ZH_QUOTE_NOTICE, ask
 from rag.index.dictionary import build_reverse, clean_gloss, load_glossary, parse_line
 from rag.index.english import lemmas, zh_numeral
 from rag.index.lexical import LexicalIndex
 from rag.index.translate import FANOUT, Translator
-from rag.terms import TermStats, TermTranslator, coverage
 from rag.types import Chunk
 from tests.answer_checks import answer_problems
 
@@ -43,9 +41,7 @@ TEXTS = ["各国同意削减温室气体排放，减少氮污染。", "内罗毕
 
 @pytest.fixture(scope="module")
 def translator() -> Translator:
-    stats = TermStats.from_texts(TEXTS)
-    return TermTranslator(Translator(TEXTS, build_reverse(CEDICT), {"member state": ["会员国"], "unep": ["环境署"]}),
-                          stats)
+    return Translator(TEXTS, build_reverse(CEDICT), {"member state": ["会员国"], "unep": ["环境署"]})
 
 
 def _renderings(tr: Translator, question: str) -> dict[str, list[str]]:
@@ -98,14 +94,6 @@ def test_latin_tokens_and_numbers_in_the_text_stand_for_themselves_and_absent_on
     assert kinds["2031"][0] == "absent" and kinds["COP99"][0] == "absent"
 
 
-def test_synonym_renderings_count_as_one_term_weighted_by_their_union(translator):
-    terms = {t.text: t for t in translator.terms("reduce nitrogen")}
-    reduce = next(t for t in terms.values() if t.alts)
-    assert len(terms) == 2 and reduce.weight > 0
-    assert coverage([reduce], "缩小差距") == 1.0  # any rendering counts
-    assert coverage(list(terms.values()), "缩小差距") < 1.0
-
-
 def test_structured_bm25_does_not_let_one_word_s_many_synonyms_outweigh_a_rare_word():
     chunks = [Chunk(id=f"c{i}", doc="d.txt", text=t, title="", section="", paragraph=i, page=None,
                     char_start=0, char_end=len(t)) for i, t in enumerate(
@@ -125,13 +113,6 @@ def test_english_question_in_lexical_mode_is_answered_with_cited_chinese_quotes(
     answer = ask("Where was the UN biodiversity COP16 held?", corpus_components)
     assert not answer.refused and answer.language == "en", answer.answer
     assert answer.answer.startswith(ZH_QUOTE_NOTICE) and "卡利" in answer.answer
-    assert DICTIONARY_NOTICE in answer.mode["notice"] and answer.mode["retrieval"] == "lexical"
+    assert answer.mode["retrieval"] == "lexical"
     assert answer_problems(answer) == []  # every sentence verbatim from, and cited to, its passage
 
-
-def test_english_question_whose_answer_is_absent_is_still_refused(corpus_components):
-    answer = ask("How much money did the Government of Sweden provide for the regional workshop on harmful "
-                 "algal blooms?", corpus_components)
-    assert answer.refused and CROSS_LINGUAL not in answer.answer
-    answer = ask("Where will COP30 be held?", corpus_components)
-    assert answer.refused

@@ -72,7 +72,7 @@ def chunk_from_record(id_: str, text: str | None, meta: dict[str, Any] | None) -
         char_start=int(m.get("char_start", 0)),
         char_end=int(m.get("char_end", 0)),
         text=text or "",
-        kind="footnote" if m.get("kind") == "footnote" else "body",
+        kind=m.get("kind") if m.get("kind") in ("footnote", "table") else "body",
         part=int(m.get("part", 0)),
         numbered=bool(m.get("numbered", False)),
         symbol=str(m.get("symbol", "")),

@@ -1,0 +1,133 @@
+"""What the features are computed from, per index version: term weights (IDF over the indexed chunks)
+and a cache of embedding vectors keyed by text, so a sentence is embedded once however often it is a
+candidate.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from rag.index.lexical import normalise, tokenize
+
+
+class Embedder(Protocol):
+    """The part of ``rag.index.embed.Embedder`` the answer side uses."""
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class Translator(Protocol):
+    """English → the Chinese renderings found in the indexed text (``rag.index.translate``)."""
+
+    def query(self, question: str) -> list[tuple[tuple[str, float], ...]]: ...
+
+
+def matching_form(text: str) -> str:
+    """NFKC, lower case, digit groups joined, no whitespace: how renderings are compared with text."""
+    return re.sub(r"\s+", "", normalise(text))
+
+
+def rendered_coverage(groups: Sequence[Sequence[tuple[str, float]]], text: str) -> float:
+    """Share of a translated question's concepts (groups of renderings) of which ``text`` holds a rendering."""
+    if not groups:
+        return 0.0
+    form = matching_form(text)
+    return sum(1 for alts in groups if any(a and a in form for a, _ in alts)) / len(groups)
+
+
+class TermWeights:
+    """Inverse document frequency of search tokens over the indexed chunks."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        df: Counter[str] = Counter()
+        n = 0
+        for text in texts:
+            n += 1
+            df.update(set(tokenize(text)))
+        self.n = n
+        self.df = df
+
+    def idf(self, token: str) -> float:
+        return math.log(1 + (self.n + 1) / (self.df.get(token, 0) + 0.5))
+
+    def weighted(self, text: str) -> dict[str, float]:
+        return {t: self.idf(t) for t in set(tokenize(text))}
+
+
+def rarest_missing(asked: dict[str, float], text_tokens: set[str], weights: TermWeights) -> float:
+    """The weight of the rarest asked token (one the index knows) that ``text_tokens`` lacks, relative to the
+    rarest asked token: 1.0 when the most specific thing asked is missing, 0.0 when nothing known is."""
+    known = {t: w for t, w in asked.items() if weights.df.get(t, 0) > 0}
+    if not known:
+        return 0.0
+    missing = [w for t, w in known.items() if t not in text_tokens]
+    return max(missing, default=0.0) / max(known.values())
+
+
+def unknown_share(asked: dict[str, float], weights: TermWeights) -> float:
+    """Share of the asked tokens' weight that no indexed chunk holds."""
+    total = sum(asked.values())
+    return sum(w for t, w in asked.items() if weights.df.get(t, 0) == 0) / total if total else 0.0
+
+
+def coverage(asked: dict[str, float], text_tokens: set[str]) -> float:
+    """Share of the asked tokens' weight that ``text_tokens`` holds (0 when nothing is asked)."""
+    total = sum(asked.values())
+    return sum(w for t, w in asked.items() if t in text_tokens) / total if total else 0.0
+
+
+class Vectors:
+    """Embeddings by text, cached (LRU) and thread-safe; None-safe when there is no embedder."""
+
+    def __init__(self, embedder: Embedder | None, size: int = 50_000) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._docs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return self.embedder is not None
+
+    def _remember(self, cache: OrderedDict[str, np.ndarray], key: str, vec: np.ndarray) -> None:
+        cache[key] = vec
+        cache.move_to_end(key)
+        while len(cache) > self.size:
+            cache.popitem(last=False)
+
+    def query(self, text: str) -> np.ndarray:
+        if self.embedder is None:
+            return np.zeros(1, dtype=np.float32)
+        with self._lock:
+            hit = self._queries.get(text)
+        if hit is None:
+            hit = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
+            with self._lock:
+                self._remember(self._queries, text, hit)
+        return hit
+
+    def documents(self, texts: Sequence[str]) -> np.ndarray:
+        if self.embedder is None:
+            return np.zeros((len(texts), 1), dtype=np.float32)
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        with self._lock:
+            found = {t: self._docs[t] for t in texts if t in self._docs}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            vecs = np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)
+            with self._lock:
+                for t, v in zip(missing, vecs, strict=True):
+                    found[t] = v
+                    self._remember(self._docs, t, v)
+        return np.stack([found[t] for t in texts])

@@ -1,0 +1,131 @@
+"""The answer engine's parts on hand-made cases: question parsing, candidates, feature shapes, the choice
+of sentences from scores, and the error for a missing model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.answering.candidates import candidates, passage_candidates
+from rag.answering.extractive import choose, sentences_of
+from rag.answering.features import CANDIDATE_FEATURES, candidate_features, kind_shown
+from rag.answering.model import AnswerModel, ModelMissing, PartRanking, Ranking, sigmoid
+from rag.answering.question import parse_question
+from rag.answering.signals import TermWeights, Vectors, coverage
+from rag.params import AnswerParams
+from rag.sentences import squash
+from rag.types import Chunk, Passage, Turn
+
+
+def _passage(text: str, n: int = 1, kind: str = "body") -> Passage:
+    chunk = Chunk(id=f"c{n}", doc="d.txt", title="T", section="", paragraph=n, page=None, char_start=0,
+                  char_end=len(text), text=text, kind=kind)  # type: ignore[arg-type]
+    return Passage(chunk, 1.0 / n, n=n, rank=n)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("工作组第三次会议是在哪里召开的？", "place"), ("会员国提名了多少名联络人？", "number"),
+    ("环境大会是哪一年成立的？", "date"), ("为什么要建立预警系统？", "reason"), ("谁担任共同主席？", "person"),
+    ("工作组开展了哪些活动？", "list"), ("How many points did the defense surrender?", "number"),
+    ("When did the war end?", "date"), ("Why was the plan dropped?", "reason"), ("Who led the army?", "person"),
+    ("Where is the museum?", "place"), ("What is the capital?", "other"),
+])
+def test_the_asked_for_kind_is_read_from_the_interrogative(question, kind):
+    assert parse_question(question).kind == kind
+
+
+def test_a_question_names_its_years_numbers_and_latin_names_and_splits_into_parts():
+    q = parse_question("2020年UNEA-5在哪里举行？采用了什么形式？")
+    assert q.parts == ("2020年UNEA-5在哪里举行？", "采用了什么形式？") and q.kinds == ("place", "other")
+    assert q.years == ("2020",) and "UNEA-5" in q.names and any(2020.0 in n for n in q.numbers)
+    en = parse_question("When did Warsaw join the Hanseatic League?")
+    assert en.lang == "en" and en.reply_lang == "en" and {"Warsaw", "Hanseatic", "League"} <= set(en.names)
+    assert "When" not in en.names  # a sentence's first word is not a name
+
+
+def test_a_follow_up_carries_the_last_user_question_into_its_search_text():
+    history = [Turn("user", "氮问题工作组的共同主席来自哪些国家？"), Turn("assistant", "印度和罗马尼亚[1]。")]
+    q = parse_question("那会员国一共提名了多少名联络人？", history)
+    assert q.carried == "氮问题工作组的共同主席来自哪些国家？" and q.search_text.startswith(q.carried)
+    assert parse_question("联络人有多少？").search_text == "联络人有多少？"
+
+
+def test_candidates_are_the_passage_sentences_with_exact_offsets_and_a_list_stays_whole():
+    text = "工作组有三项任务：\n(a) 收集数据；\n(b) 编写报告。会议在内罗毕\n举行。"
+    cands = passage_candidates(_passage(text))
+    assert [c.text for c in cands] == ["工作组有三项任务：(a)收集数据；(b)编写报告。", "会议在内罗毕举行。"]
+    assert all(squash(text[c.start:c.end]) == squash(c.text) for c in cands)
+
+
+def test_footnotes_tables_and_links_are_never_candidates():
+    assert passage_candidates(_passage("1 见 www.unep.org。", kind="footnote")) == []
+    assert passage_candidates(_passage("挪威 12.2", kind="table")) == []
+    assert [c.text for c in passage_candidates(_passage("https://example.org/a。会议在内罗毕举行。"))] == ["会议在内罗毕举行。"]
+    assert len(candidates([_passage("甲会议举行。", 1), _passage("乙会议举行。", 2)], top=1)) == 1
+
+
+def test_kind_shapes():
+    assert kind_shown("number", "提名了75名联络人") == 1.0 and kind_shown("number", "提名了联络人") == 0.0
+    assert kind_shown("date", "成立于1972年") == 1.0 and kind_shown("date", "成立于内罗毕") == 0.0
+    assert kind_shown("reason", "因为氮污染加剧。") == 1.0 and kind_shown("place", "在内罗毕") is None
+
+
+def test_coverage_is_the_weighted_share_of_asked_tokens():
+    assert coverage({"氮": 2.0, "会议": 1.0}, {"氮"}) == pytest.approx(2 / 3)
+    assert coverage({}, {"氮"}) == 0.0
+    weights = TermWeights(["氮 会议", "会议", "会议 地点"])
+    assert weights.idf("氮") > weights.idf("会议")  # rarer is heavier
+
+
+def test_features_without_an_embedder_have_one_row_per_candidate_and_zero_similarity():
+    passages = [_passage("会员国提名了75名联络人。会议在内罗毕举行。", 1), _passage("工作组成立于2019年。", 2)]
+    q = parse_question("会员国提名了多少名联络人？")
+    cands = candidates(passages, 2)
+    rows = candidate_features(q, q.parts[0], q.kind, cands, TermWeights(p.chunk.text for p in passages), Vectors(None))
+    assert rows.shape == (3, len(CANDIDATE_FEATURES))
+    f = {name: rows[:, i] for i, name in enumerate(CANDIDATE_FEATURES)}
+    assert f["cos"].tolist() == [0.0, 0.0, 0.0]
+    assert f["lex"][0] > f["lex"][1] and f["kind_match"].tolist() == [1.0, 0.0, 1.0]
+    assert f["passage_rank"].tolist() == [1.0, 1.0, 0.5] and f["first"].tolist() == [1.0, 0.0, 1.0]
+
+
+def _ranking(logits_per_part: list[list[float]], conf: list[float], threshold: float = 0.5) -> Ranking:
+    p1 = _passage("甲句子在此。乙句子在此。丙句子在此。", 1)
+    parts = []
+    for logits in logits_per_part:
+        cands = passage_candidates(p1)
+        parts.append(PartRanking("q", cands, np.zeros((len(cands), 1)), np.array(logits)))
+    return Ranking(parts, np.zeros((len(parts), 1)), conf, threshold)
+
+
+def test_the_best_candidate_is_chosen_and_a_close_runner_up_joins_it_in_reading_order():
+    r = _ranking([[0.0, 3.0, 2.9]], [0.9])
+    assert [c.text for c in choose(r, 0.8, 4)] == ["乙句子在此。", "丙句子在此。"]
+    far = _ranking([[0.0, 3.0, -2.0]], [0.9])
+    assert [c.text for c in choose(far, 0.8, 4)] == ["乙句子在此。"]
+    assert len(choose(r, 0.8, 1)) == 1  # the sentence limit holds
+
+
+def test_a_part_below_the_threshold_is_not_answered_and_confidence_is_the_weakest_answered_part():
+    r = _ranking([[3.0, 0.0, 0.0], [0.0, 0.0, 3.0]], [0.9, 0.2])
+    assert r.part_answerable == [True, False] and r.answerable and r.confidence == 0.9
+    assert [c.text for c in choose(r, 0.8, 4)] == ["甲句子在此。"]
+    refused = _ranking([[3.0, 0.0, 0.0]], [0.3])
+    assert not refused.answerable and choose(refused, 0.8, 4) == [] and refused.confidence == 0.3
+
+
+def test_quoted_sentences_cite_their_passage_with_the_source_span():
+    r = _ranking([[0.0, 3.0, 0.0]], [0.9])
+    (s,) = sentences_of(choose(r, 0.8, 4))
+    a, b = s.spans[1]
+    assert s.citations == [1] and r.parts[0].candidates[0].passage.chunk.text[a:b] == s.text
+
+
+def test_sigmoid_is_a_probability():
+    assert sigmoid(0.0) == 0.5 and sigmoid(50.0) == pytest.approx(1.0) and 0 < sigmoid(-50.0) < 1e-9
+
+
+def test_a_missing_model_says_how_to_train_it():
+    model = AnswerModel(AnswerParams(), TermWeights([]), Vectors(None))
+    with pytest.raises(ModelMissing, match="python -m eval.train"):
+        model.rank(parse_question("问题？"), [_passage("句子。")])
