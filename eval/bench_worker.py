@@ -73,13 +73,16 @@ def latencies_ms(calls: Sequence[Callable[[], Any]], warm: bool = True, repeat: 
 
 def query_latency(components: Any, items: Sequence[Any]) -> dict[str, Any]:
     """Warm latency over the questions (``REPEAT`` timed rounds): retrieval alone (top_k passages) and the
-    full answer."""
+    full answer. The embedder's recent-query cache is emptied before each call, so a repeated question's
+    embedding is timed, not remembered."""
     from rag.chain import ask
     from rag.lang import detect_language
 
     k = components.settings.top_k
-    retrieve = [lambda q=i.question: components.retriever.retrieve(q, k, detect_language(q)) for i in items]
-    answer = [lambda i=i: ask(i.question, components, history=list(i.history)) for i in items]
+    forget = getattr(components.embedder, "forget_queries", None) or (lambda: None)
+    retrieve = [lambda q=i.question: (forget(), components.retriever.retrieve(q, k, detect_language(q)))
+                for i in items]
+    answer = [lambda i=i: (forget(), ask(i.question, components, history=list(i.history))) for i in items]
     r, a = latencies_ms(retrieve, repeat=REPEAT), latencies_ms(answer, repeat=REPEAT)
     return {"retrieve_p50_ms": r["p50_ms"], "retrieve_p95_ms": r["p95_ms"], "answer_p50_ms": a["p50_ms"],
             "answer_p95_ms": a["p95_ms"], "questions": len(items), "timed_calls": r["n"]}

@@ -77,6 +77,10 @@ class Embedder(ABC):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_batch([self.doc_prefix + t for t in texts])
 
+    def forget_queries(self) -> None:
+        """Empty the recent-query cache (benchmarks time a question's embedding, not a cache hit)."""
+        self.__dict__.pop("_query_cache", None)
+
     def embed_query(self, text: str) -> list[float]:
         """The query's vector; the last ``QUERY_CACHE`` queries are remembered (one question is often searched
         several times: as asked, rewritten, per part)."""
