@@ -60,7 +60,7 @@ def test_adding_and_removing_a_large_document_gives_the_space_back(settings: Set
     folders = {d.name for d in chroma.iterdir() if d.is_dir()}
     assert folders <= live, folders - live  # no dead generation's folder left
     answer = ask(QUESTION, build_components(settings, store))
-    assert not answer.refused and "布加勒斯特" in answer.answer
+    assert any("布加勒斯特" in p.chunk.text for p in answer.passages)  # the index still finds the paragraph
 
 
 def test_reclaim_removes_only_orphaned_folders_never_the_serving_generations(settings: Settings) -> None:

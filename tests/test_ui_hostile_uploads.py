@@ -104,8 +104,8 @@ def test_a_pdf_that_inflates_far_beyond_its_size_is_refused_quickly_and_the_inde
     assert reason in message and "split it" in message and "\n" not in message, message
     assert backend.components.store.version() == version and backend.document_rows() == rows
     assert sorted(p.name for p in settings.corpus_dir.iterdir()) == files
-    answer = backend.ask("环境署氮问题工作组的第三次会议是在哪里召开的？")  # still answers from the old index
-    assert not answer.refused and "布加勒斯特" in answer.answer
+    answer = backend.ask("环境署氮问题工作组的第三次会议是在哪里召开的？")  # still served by the old index
+    assert any("布加勒斯特" in p.chunk.text for p in answer.passages)
 
 
 def test_loading_a_flate_bomb_stays_within_a_few_hundred_megabytes_of_memory(tmp_path: Path) -> None:
