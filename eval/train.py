@@ -261,7 +261,7 @@ def _with_vectors(components, path: Path):  # type: ignore[no-untyped-def]
     return vectors
 
 
-def collect(cache: Path) -> list[Example]:
+def collect(cache: Path, top_passages: int | None = None) -> list[Example]:
     """Featurised examples of every dev set (each set cached in ``cache``; delete it after a change)."""
     xq = xquad_dir()
     exs: list[Example] = []
@@ -275,6 +275,8 @@ def collect(cache: Path) -> list[Example]:
         def make(name=name, corpus=corpus, files=files, leave_out=leave_out):  # type: ignore[no-untyped-def]
             if corpus not in comps:
                 comps[corpus] = _components(corpora[corpus], index_root / corpus)
+                if top_passages is not None:
+                    comps[corpus].model.params = replace(comps[corpus].model.params, top_passages=top_passages)
             vectors = _with_vectors(comps[corpus], cache / f"vectors-{corpus}.pkl")
             items = [it for f in files for it in load_eval_set(f)[0]]
             out = featurise(name, items, comps[corpus], leave_out)
@@ -290,11 +292,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=ROOT / ".citeqa" / "train" / "cache",
                     help="featurised examples and embeddings (delete it after a feature or retrieval change)")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--top-passages", type=int, default=load_params().answer.top_passages,
+                    help="candidates come from this many best passages (a change needs a fresh --cache)")
     ap.add_argument("--second-ratio", type=float, default=AnswerParams().second_ratio)
     ap.add_argument("--wrong-cost", type=float, default=WRONG_COST,
                     help="utility cost of a wrong answer shown (a right one gains 1, a refusal 0)")
     args = ap.parse_args(argv)
-    exs = collect(args.cache)
+    exs = collect(args.cache, args.top_passages)
     rank, judge, thresholds = {}, {}, {}
     for lang in ("zh", "en"):
         mine = [e for e in exs if e.lang == lang]
@@ -310,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     old = load_params()
     answer = replace(old.answer, candidate_features=list(CANDIDATE_FEATURES),
                      answerable_features=list(ANSWERABLE_FEATURES), rank=rank, answerable=judge,
-                     threshold=thresholds, second_ratio=args.second_ratio)
+                     threshold=thresholds, second_ratio=args.second_ratio, top_passages=args.top_passages)
     save_params(Params(fusion=old.fusion, answer=answer))
     print("wrote rag/data/params.json")
     return 0

@@ -75,11 +75,13 @@ def _translator(settings: Settings, chunks: Any, previous: Any = None) -> Any:
     return index
 
 
-def answer_model(chunks: Any, retriever: Any) -> AnswerModel:
+def answer_model(chunks: Any, retriever: Any, vectors: Vectors | None = None) -> AnswerModel:
     """The answer model over this index's term weights, the retriever's dense embedder (None: lexical-only)
-    and its dictionary translator (None without one)."""
-    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), Vectors(retriever.embedder),
-                       retriever.translator)
+    and its dictionary translator (None without one). ``vectors``: a previous generation's embedding cache
+    to keep (vectors by text do not depend on the index), used when it holds the same embedder."""
+    if vectors is None or vectors.embedder is not retriever.embedder:
+        vectors = Vectors(retriever.embedder)
+    return AnswerModel(load_params().answer, TermWeights(c.text for c in chunks), vectors, retriever.translator)
 
 
 def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[str]) -> Answerer:
@@ -136,7 +138,8 @@ def rebuild(c: Components) -> Components:
     translator = _translator(c.settings, lexical.chunks, c.translator)
     retriever = HybridRetriever(c.store, lexical, c.embedder, c.settings, c.reranker, translator,
                                 dense_index=dense_index(c.settings, c.store, c.embedder))
-    model = answer_model(lexical.chunks, retriever)
+    kept = c.model.vectors if c.model is not None else None  # only the new text's sentences get embedded
+    model = answer_model(lexical.chunks, retriever, kept)
     extractive = ExtractiveAnswerer(model, c.settings.max_answer_sentences)
     answerer = extractive if c.answerer is c.extractive else c.answerer
     return replace(c, lexical=lexical, retriever=retriever, answerer=answerer, model=model,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,18 +26,6 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 for _name in [k for k in os.environ if k.startswith("CITEQA_")]:
     del os.environ[_name]
-
-
-@pytest.fixture(autouse=True)
-def _one_gradio_temp_dir() -> Iterator[None]:
-    """Gradio reads GRADIO_TEMP_DIR per request, and every app built sets it (ui.uploads.use_upload_dir): a
-    test that builds its own app must not move the upload folder from under the session's app server."""
-    before = os.environ.get("GRADIO_TEMP_DIR")
-    yield
-    if before is None:
-        os.environ.pop("GRADIO_TEMP_DIR", None)
-    else:
-        os.environ["GRADIO_TEMP_DIR"] = before
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.answering.candidates import candidates, passage_candidates
+from rag.answering.candidates import candidates, clause_spans, passage_candidates
 from rag.answering.extractive import choose, sentences_of
 from rag.answering.features import CANDIDATE_FEATURES, candidate_features, kind_shown
 from rag.answering.model import AnswerModel, ModelMissing, PartRanking, Ranking, sigmoid
-from rag.answering.question import parse_question
+from rag.answering.question import content, parse_question
 from rag.answering.signals import TermWeights, Vectors, coverage
 from rag.params import AnswerParams
 from rag.sentences import squash
@@ -43,6 +43,13 @@ def test_a_question_names_its_years_numbers_and_latin_names_and_splits_into_part
     assert "When" not in en.names  # a sentence's first word is not a name
 
 
+def test_what_a_question_asks_is_its_words_without_interrogatives_or_straddling_pairs():
+    assert content("第三次会议是在哪里召开的？", "zh").split() == ["第三次会议是", "召开的？"]
+    asked = TermWeights(["第三次会议在布加勒斯特举行。", "蓝色海洋。"]).asked(content("第三次会议是在哪里召开的？", "zh"))
+    assert {"第三次", "会议", "召开"} <= set(asked) and not {"在哪", "哪里", "议是"} & set(asked)
+    assert content("Where was the third meeting held?", "en").split() == ["the", "third", "meeting", "held?"]
+
+
 def test_a_follow_up_carries_the_last_user_question_into_its_search_text():
     history = [Turn("user", "氮问题工作组的共同主席来自哪些国家？"), Turn("assistant", "印度和罗马尼亚[1]。")]
     q = parse_question("那会员国一共提名了多少名联络人？", history)
@@ -50,11 +57,27 @@ def test_a_follow_up_carries_the_last_user_question_into_its_search_text():
     assert parse_question("联络人有多少？").search_text == "联络人有多少？"
 
 
-def test_candidates_are_the_passage_sentences_with_exact_offsets_and_a_list_stays_whole():
-    text = "工作组有三项任务：\n(a) 收集数据；\n(b) 编写报告。会议在内罗毕\n举行。"
+def test_candidates_are_the_sentences_and_their_semicolon_clauses_with_exact_offsets():
+    text = "工作组有两项任务：\n(a) 收集数据；\n(b) 编写报告。会议在内罗毕\n举行。"
     cands = passage_candidates(_passage(text))
-    assert [c.text for c in cands] == ["工作组有三项任务：(a)收集数据；(b)编写报告。", "会议在内罗毕举行。"]
+    assert [c.text for c in cands] == ["工作组有两项任务：(a)收集数据；(b)编写报告。", "工作组有两项任务：(a)收集数据",
+                                       "编写报告。", "会议在内罗毕举行。"]  # the item mark is not quoted
     assert all(squash(text[c.start:c.end]) == squash(c.text) for c in cands)
+    assert [c.index for c in cands] == [0, 0, 0, 1]  # a clause belongs to its sentence
+
+
+def test_clause_spans_split_at_semicolons_only_when_there_are_two_clauses():
+    text = "First held online; then in Nairobi. 第一次在线举行；第二次在内罗毕举行；"
+    assert [text[a:b] for a, b in clause_spans(text, 0, 35)] == ["First held online", " then in Nairobi."]
+    assert [text[a:b] for a, b in clause_spans(text, 36, len(text))] == ["第一次在线举行", "第二次在内罗毕举行"]
+    assert clause_spans("只有一句。", 0, 5) == []
+
+
+def test_a_clause_is_not_shown_beside_the_sentence_that_holds_it():
+    p = _passage("甲会议在线举行；乙会议在内罗毕举行。")
+    cands = passage_candidates(p)
+    r = Ranking([PartRanking("q", cands, np.zeros((3, 1)), np.array([3.0, 2.9, 2.8]))], np.zeros((1, 1)), [0.9], 0.5)
+    assert [c.text for c in choose(r, 0.5, 4)] == ["甲会议在线举行；乙会议在内罗毕举行。"]
 
 
 def test_footnotes_tables_and_links_are_never_candidates():

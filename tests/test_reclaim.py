@@ -169,7 +169,7 @@ def test_a_reclaim_killed_at_any_moment_leaves_the_serving_index_whole(settings:
     assert done.returncode == 0, done.stdout + done.stderr[-1500:]
     after = disk_bytes(chroma)
     print(f"\nchroma folder: {grown / 1e6:.1f} MB with a deleted collection, {after / 1e6:.1f} MB after reclaim")
-    assert after < grown / 2
+    assert after < grown / 2, done.stdout  # the reclaim says why it did not vacuum
     from rag.index.store import ChunkStore
 
     store = ChunkStore.open(settings)

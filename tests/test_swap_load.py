@@ -85,6 +85,7 @@ def test_answers_keep_flowing_while_an_upload_is_ingested_and_swapped_in(served:
     note.parent.mkdir()
     note.write_text(NOTE_TEXT, encoding="utf-8")
     before = backend.components.version
+    vectors = backend.components.model.vectors
     window: dict[str, float] = {}
     latencies: list[tuple[float, float]] = []  # (start, seconds) of every answer during the run
 
@@ -131,6 +132,7 @@ def test_answers_keep_flowing_while_an_upload_is_ingested_and_swapped_in(served:
     uploader.join(10)
     assert window.get("added") == 1.0, window
     assert backend.components.version != before  # the new generation is served
+    assert backend.components.model.vectors is vectors  # ... with the embeddings of unchanged text kept
     during = [s for t0, s in latencies if t0 + s >= window["start"] and t0 <= window["end"]]
     worst = max(during, default=0.0)
     print(f"\nat rest: {rest.requests} answers, max {rest.max_s:.2f} s; ingest + swap {window['end'] - window['start']:.1f} s; "

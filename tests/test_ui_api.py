@@ -11,10 +11,10 @@ UNANSWERABLE = "COP29最终商定的新的集体量化气候融资目标具体�
 
 
 @pytest.fixture(scope="module")
-def client(app_server):
+def client(_served_app):
     from gradio_client import Client
 
-    return Client(app_server.url, verbose=False)
+    return Client(_served_app.url, verbose=False)
 
 
 def test_the_ask_endpoint_is_named_and_takes_a_question_and_a_history(client):

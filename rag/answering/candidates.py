@@ -1,5 +1,7 @@
 """Candidate answers: the sentences of the retrieved passages, each with its offsets in the passage's chunk
-text. A list stays whole: its lead-in and items are one sentence up to the full stop.
+text, and the clauses of a sentence that semicolons divide. A semicolon joins independent statements (the
+meetings of a year, the items of a list), so a clause answers on its own while the whole sentence stays a
+candidate for a question about all of them; the ranker chooses between them.
 
 Footnotes and table-like chunks are never candidates (they stay retrievable and shown as sources);
 neither is a piece with fewer than ``MIN_WORD_CHARS`` word characters (a link, a page number).
@@ -18,6 +20,7 @@ from rag.types import Passage
 MIN_WORD_CHARS = 4
 _WORD_CHAR = re.compile(r"[\w\u3400-\u9fff]")
 _LINK = re.compile(r"https?://\S+|www\.\S+")
+_CLAUSE_END = re.compile(r"[；;]")
 
 
 @dataclass(eq=False)
@@ -44,6 +47,15 @@ def quotable(text: str) -> bool:
     return len(_WORD_CHAR.findall(_LINK.sub("", text))) >= MIN_WORD_CHARS
 
 
+def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The semicolon-divided clauses of ``text[start:end]`` (the separator left out); [] for one clause."""
+    cuts = [m.start() for m in _CLAUSE_END.finditer(text, start, end)]
+    bounds = [start] + [c + 1 for c in cuts]
+    spans = [(a, c) for a, c in zip(bounds, [*cuts, end], strict=True)]
+    spans = [(a, b) for a, b in spans if text[a:b].strip()]
+    return spans if len(spans) > 1 else []
+
+
 def passage_candidates(passage: Passage) -> list[Candidate]:
     chunk = passage.chunk
     if chunk.kind != "body":
@@ -51,10 +63,11 @@ def passage_candidates(passage: Passage) -> list[Candidate]:
     spans = sentence_spans(chunk.text)
     out: list[Candidate] = []
     for i, (a, b) in enumerate(spans):
-        quote = quote_of(chunk.text, a, b, chunk.notes)  # paragraph numbers and footnote marks dropped
-        text = join_whitespace(quote.text)
-        if quotable(text):
-            out.append(Candidate(passage, quote.start, quote.end, text, i, len(spans)))
+        for x, y in [(a, b), *clause_spans(chunk.text, a, b)]:
+            quote = quote_of(chunk.text, x, y, chunk.notes)  # paragraph numbers and footnote marks dropped
+            text = join_whitespace(quote.text)
+            if quotable(text):
+                out.append(Candidate(passage, quote.start, quote.end, text, i, len(spans)))
     return out
 
 

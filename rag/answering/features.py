@@ -3,9 +3,9 @@ asked-for kinds (``rag.answering.question``) and the shapes of what a kind asks 
 
 Candidate features (one row per candidate): multilingual similarity to the question (raw, relative to
 the best candidate, rank), the passage's similarity and retrieval rank, IDF-weighted lexical coverage of
-the question (sentence, sentence with the one before it, passage), novelty (what the sentence says that the
-question does not), answer-kind match, constraint match (the question's numbers and names in the
-sentence and in its passage), length and position.
+what the question asks (its words without its interrogatives: sentence, sentence with the one before it,
+passage), novelty (what the sentence says that the question does not), answer-kind match, constraint
+match (the question's numbers and names in the sentence and in its passage), length and position.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from rag.answering.candidates import Candidate
-from rag.answering.question import Question
+from rag.answering.question import Question, content
 from rag.answering.signals import (
     TermWeights,
     Translator,
@@ -91,7 +91,7 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
     cos = vectors.documents([c.text for c in cands]) @ q
     pcos_by = dict(zip(map(id, passages), vectors.documents([p.chunk.text for p in passages]) @ q, strict=True))
     pcos = np.array([pcos_by[id(c.passage)] for c in cands])
-    asked = weights.weighted(part)
+    asked = weights.asked(content(part, question.lang))
     ptoks = {id(p): set(tokenize(p.chunk.text)) for p in passages}
     lex = np.array([coverage(asked, set(tokenize(c.text))) for c in cands])
     cos_rank = _ranks(cos)

@@ -27,7 +27,7 @@ _CUES: dict[str, list[tuple[Kind, re.Pattern[str]]]] = {
         ("number", re.compile(r"多少|几[个名次位种项家国年岁倍]|多[大高长远重]|百分之几|比例|数量")),
         ("reason", re.compile(r"为什么|为何|原因|何故|怎么会|目的")),
         ("person", re.compile(r"谁|哪位|何人|哪个人")),
-        ("place", re.compile(r"哪里|哪儿|何处|在哪|哪个国家|哪座城市|哪个城市|哪国|何地")),
+        ("place", re.compile(r"在哪里|哪里|哪儿|何处|在哪|哪个国家|哪座城市|哪个城市|哪国|何地")),
         ("list", re.compile(r"哪些|有哪|包括什么|列举")),
     ],
     "en": [
@@ -38,6 +38,11 @@ _CUES: dict[str, list[tuple[Kind, re.Pattern[str]]]] = {
         ("place", re.compile(r"\bwhere\b|\bwhich (country|city|state|region|town|place)\b", re.I)),
         ("list", re.compile(r"\bwhat are\b|\bwhich (ones|\w+s)\b|\blist\b|\bname (the|some)\b", re.I)),
     ],
+}
+# the words that ask rather than name (no kind of their own): dropped, with the kind cues, from what a part asks
+_ASKING = {
+    "zh": re.compile(r"什么|怎样|怎么|如何|是否|哪个|哪|吗|呢"),
+    "en": re.compile(r"\b(what|which|who|whom|whose|where|when|why|how|did|does|do|is|are|was|were)\b", re.I),
 }
 _PART_END = re.compile(r"(?<=[？?；;])\s*")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
@@ -73,6 +78,15 @@ def asked_kind(text: str, lang: Lang) -> Kind:
         if cue.search(text):
             return kind
     return "other"
+
+
+def content(part: str, lang: Lang) -> str:
+    """What ``part`` asks about: the part without its interrogatives (each leaves a space, so no word or
+    character pair spans the gap)."""
+    key = "en" if lang == "en" else "zh"
+    for _, cue in _CUES[key]:
+        part = cue.sub(" ", part)
+    return _ASKING[key].sub(" ", part)
 
 
 def _parts(text: str) -> tuple[str, ...]:
@@ -126,5 +140,5 @@ def kind_index(kind: Kind) -> int:
     return KINDS.index(kind)
 
 
-__all__ = ["KINDS", "Kind", "Question", "asked_kind", "kind_index", "parse_question", "previous_questions",
+__all__ = ["KINDS", "Kind", "Question", "asked_kind", "content", "kind_index", "parse_question", "previous_questions",
            "reply_language"]

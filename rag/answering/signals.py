@@ -62,6 +62,11 @@ class TermWeights:
     def weighted(self, text: str) -> dict[str, float]:
         return {t: self.idf(t) for t in set(tokenize(text))}
 
+    def asked(self, content: str) -> dict[str, float]:
+        """The weighted words of what a question asks (``rag.answering.question.content``): words only,
+        matched against a text's words and character pairs."""
+        return {t: self.idf(t) for t in set(tokenize(content, bigrams=False))}
+
 
 def rarest_missing(asked: dict[str, float], text_tokens: set[str], weights: TermWeights) -> float:
     """The weight of the rarest asked token (one the index knows) that ``text_tokens`` lacks, relative to the
