@@ -264,6 +264,7 @@ def _with_vectors(components, path: Path):  # type: ignore[no-untyped-def]
 def collect(cache: Path, top_passages: int | None = None) -> list[Example]:
     """Featurised examples of every dev set (each set cached in ``cache``; delete it after a change)."""
     xq = xquad_dir()
+    cache.mkdir(parents=True, exist_ok=True)
     exs: list[Example] = []
     index_root = ROOT / ".citeqa" / "train"
     sets = [("xquad-zh", "xquad", [xq / "dev.zh.jsonl"], "doc"),
