@@ -4,7 +4,10 @@ A quote drops
 * the paragraph number or list marker that opens it ("1. 青湖…", "(d) 与…", "一、…", "• …");
 * footnote reference marks: digits glued to the word before them, when the number is one of the footnotes
   whose marks may sit in this text (``Chunk.notes``, from the document's own footnotes) and nothing around
-  it reads as part of a number ("第2次", "75名", "CO2", "1.5", "5½", "2019年" all stay).
+  it reads as part of a number ("第2次", "75名", "CO2", "1.5", "5½", "2019年" all stay);
+* superscript marks written as markup (``<sup>6</sup>`` after a word or a full stop, as PDF-to-Markdown
+  converters write footnote references), and the ``<sup>``/``<sub>`` tags themselves ("SO<sub>2</sub>" →
+  "SO2", "m<sup>3</sup>" → "m3": an exponent after a Latin letter or digit keeps its digits).
 
 When the document's footnotes are unknown, or the digit could be a number, it stays. ``clean_quote`` returns
 the cleaned text and, for each of its characters, the index of that character in the input, so a span of
@@ -28,6 +31,8 @@ _LEADING = re.compile(
     r")\s*"
 )
 _DIGITS = re.compile(r"\d+")
+_SUP_MARK = re.compile(r"<sup>\s*\d{1,3}\s*</sup>", re.I)
+_SCRIPT_TAG = re.compile(r"</?su[pb]>", re.I)
 _MARK_DIGITS = 3  # footnote numbers run to at most 999
 # what may come right before a footnote mark: a word character or closing punctuation
 _CLOSING = set(")）]】」』”’\"'.。》〉")
@@ -92,6 +97,14 @@ def clean_quote(text: str, notes: Collection[int] | None = None, paragraph: int 
         for i in range(m.start(), m.end()):
             keep[i] = False
         pos = m.end()
+    for m in _SUP_MARK.finditer(text, pos):
+        before = text[m.start() - 1] if m.start() else ""
+        if not (before.isascii() and before.isalnum()):  # not an exponent ("m<sup>3</sup>")
+            for i in range(m.start(), m.end()):
+                keep[i] = False
+    for m in _SCRIPT_TAG.finditer(text, pos):
+        for i in range(m.start(), m.end()):
+            keep[i] = False
     if notes:
         for m in _DIGITS.finditer(text, pos):
             if _is_mark(text, m.start(), m.end(), notes):
@@ -100,6 +113,8 @@ def clean_quote(text: str, notes: Collection[int] | None = None, paragraph: int 
     index = [i for i, k in enumerate(keep) if k]
     while index and text[index[-1]].isspace():
         index.pop()
+    while index and text[index[0]].isspace():  # what a dropped opening mark left
+        index.pop(0)
     return "".join(text[i] for i in index), index
 
 

@@ -72,6 +72,25 @@ def test_opening_paragraph_numbers_and_list_markers_are_dropped(text, expected):
     _check_map(text, cleaned, index)
 
 
+def test_superscript_markup_marks_and_script_tags_are_dropped_and_exponents_keep_their_digits():
+    text = "报告开展了 7 300 多项活动。<sup>6</sup> 此外，进展<sup>7</sup>，二氧化硫（SO<sub>2</sub>）和 5 m<sup>3</sup>。"
+    cleaned, index = clean_quote(text)
+    assert cleaned == "报告开展了 7 300 多项活动。 此外，进展，二氧化硫（SO2）和 5 m3。"
+    _check_map(text, cleaned, index)
+    second = text.index("<sup>6</sup>")
+    quote = quote_of(text, second, len(text))  # a sentence that opens with the previous one's mark
+    assert quote.text.startswith("此外") and text[quote.start:quote.start + 2] == "此外"
+
+
+def test_quotes_from_the_shipped_report_with_superscript_marks_carry_no_markup(corpus_dir: Path):
+    chunks = chunk_document(load_document(corpus_dir / "003_eee71a5fe2a8738e.txt"), "t", 400)
+    marked = [c for c in chunks if "<sup>" in c.text and c.kind == "body"]
+    assert marked  # the converted PDF writes its footnote references as <sup>n</sup>
+    for c in marked:
+        for a, b in sentence_spans(c.text):
+            assert "<su" not in quote_of(c.text, a, b, c.notes).text
+
+
 def test_a_quote_maps_back_to_its_source_span():
     text = "前文。4. 会员国提名了超过 75 名联络人2参加工作组。后文"
     start = text.index("4.")
