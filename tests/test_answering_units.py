@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.answering.candidates import candidates, clause_spans, passage_candidates
+from rag.answering.candidates import candidates, passage_candidates
 from rag.answering.extractive import choose, sentences_of
 from rag.answering.features import CANDIDATE_FEATURES, candidate_features, kind_shown
 from rag.answering.model import AnswerModel, ModelMissing, PartRanking, Ranking, sigmoid
 from rag.answering.question import content, parse_question
 from rag.answering.signals import TermWeights, Vectors, coverage
 from rag.params import AnswerParams
-from rag.sentences import squash
+from rag.sentences import clause_spans, squash
 from rag.types import Chunk, Passage, Turn
 
 

@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.quote import quote_of
-from rag.sentences import join_whitespace, sentence_spans
+from rag.sentences import clause_spans, join_whitespace, sentence_spans
 from rag.types import Passage
 
 MIN_WORD_CHARS = 4
 _WORD_CHAR = re.compile(r"[\w\u3400-\u9fff]")
 _LINK = re.compile(r"https?://\S+|www\.\S+")
-_CLAUSE_END = re.compile(r"[；;]")
 
 
 @dataclass(eq=False)
@@ -45,15 +44,6 @@ class Candidate:
 
 def quotable(text: str) -> bool:
     return len(_WORD_CHAR.findall(_LINK.sub("", text))) >= MIN_WORD_CHARS
-
-
-def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The semicolon-divided clauses of ``text[start:end]`` (the separator left out); [] for one clause."""
-    cuts = [m.start() for m in _CLAUSE_END.finditer(text, start, end)]
-    bounds = [start] + [c + 1 for c in cuts]
-    spans = [(a, c) for a, c in zip(bounds, [*cuts, end], strict=True)]
-    spans = [(a, b) for a, b in spans if text[a:b].strip()]
-    return spans if len(spans) > 1 else []
 
 
 def passage_candidates(passage: Passage) -> list[Candidate]:
