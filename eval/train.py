@@ -24,14 +24,19 @@ from pathlib import Path
 import numpy as np
 
 from eval.train_data import ROOT, Example, collect
-from rag.answering.features import ANSWERABLE_FEATURES, CANDIDATE_FEATURES, answerable_features
+from rag.answering.features import (
+    ANSWERABLE_FEATURES,
+    CANDIDATE_FEATURES,
+    DENSE_ANSWERABLE,
+    DENSE_CANDIDATE,
+    answerable_features,
+    without_dense,
+)
 from rag.answering.model import apply
 from rag.params import AnswerParams, Linear, Params, load_params, save_params
 
 WRONG_COST = 1.5  # a wrong cited answer costs more than a refusal
 FOLDS = 5
-DENSE_CANDIDATE = ("cos", "cos_gap", "cos_rank", "passage_cos_gap")
-DENSE_ANSWERABLE = ("best_cos", "passage_cos", "passage_cos_gap")
 
 
 def _fit(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> Linear:
@@ -43,18 +48,11 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> Linear:
     return Linear([float(w) for w in lr.coef_[0]], float(lr.intercept_[0]))
 
 
-def _zeroed(x: np.ndarray, names: Sequence[str], dense: Sequence[str]) -> np.ndarray:
-    x = x.copy()
-    for f in dense:
-        x[:, list(names).index(f)] = 0.0
-    return x
-
-
 def _rank_rows(exs: Sequence[Example], dense: bool) -> tuple[np.ndarray, np.ndarray]:
     xs = [r for e in exs for r in e.parts if len(r)]
     ys = [p for e in exs for p in e.positive if len(p)]
     x = np.vstack(xs) if xs else np.zeros((0, len(CANDIDATE_FEATURES)))
-    return (x if dense else _zeroed(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)), np.concatenate(ys) if ys else np.zeros(0)
+    return (x if dense else without_dense(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)), np.concatenate(ys) if ys else np.zeros(0)
 
 
 def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> tuple[np.ndarray, bool, int]:
@@ -62,11 +60,11 @@ def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> tu
     from rag.answering.model import sigmoid
 
     rows, facts, shown = [], np.zeros(e.n_facts, dtype=bool), 0
-    for x, pc, hits in zip(e.parts, e.passage_cos, e.facts, strict=True):
-        x = x if dense else _zeroed(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)
+    for x, pc, hits in zip(e.parts, e.passages, e.facts, strict=True):
+        x = x if dense else without_dense(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)
         logits = apply(ranker, x)
         row = answerable_features(logits, x, [], pc)
-        rows.append(row if dense else _zeroed(row[None, :], ANSWERABLE_FEATURES, DENSE_ANSWERABLE)[0])
+        rows.append(row if dense else without_dense(row[None, :], ANSWERABLE_FEATURES, DENSE_ANSWERABLE)[0])
         if len(logits):
             order = np.argsort(-logits)
             probs = sigmoid(logits)
@@ -139,6 +137,14 @@ def figures(exs: Sequence[Example], conf: np.ndarray, right: np.ndarray, t: floa
     return out
 
 
+def trained_embedder() -> str:
+    """The id of the embedder the dev sets are featurised with (the default settings' model)."""
+    from rag.index.embed import configured_embedder_id
+    from rag.settings import Settings
+
+    return configured_embedder_id(Settings())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", type=Path, default=ROOT / ".citeqa" / "train" / "cache",
@@ -164,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report_only:
         return 0
     old = load_params()
-    answer = replace(old.answer, candidate_features=list(CANDIDATE_FEATURES),
+    answer = replace(old.answer, candidate_features=list(CANDIDATE_FEATURES), embedder=trained_embedder(),
                      answerable_features=list(ANSWERABLE_FEATURES), rank=rank, answerable=judge,
                      threshold=thresholds, second_ratio=args.second_ratio, top_passages=args.top_passages)
     save_params(Params(fusion=old.fusion, answer=answer))

@@ -35,7 +35,7 @@ class Example:
     doc: str
     answerable: bool
     parts: list[np.ndarray]  # candidate rows per part
-    passage_cos: list[np.ndarray]  # top passages' cosine per part
+    passages: list[np.ndarray]  # per part: the top passages' scores (cosine, token alignment)
     facts: list[np.ndarray]  # per part: candidates × key facts (bool)
     positive: list[np.ndarray]  # per part: candidate is a positive
     n_facts: int
@@ -103,7 +103,7 @@ def featurise(name: str, items: Sequence[EvalItem], components, leave_out: str) 
                          len(item.key_facts) if answerable else 0, left_out)
             for pr in parts:
                 ex.parts.append(pr.rows)
-                ex.passage_cos.append(model.passage_cos(pr.part, passages))
+                ex.passages.append(model.passage_scores(pr.part, passages))
                 facts = len(item.key_facts) if answerable else 0
                 hits = np.zeros((len(pr.candidates), facts), dtype=bool)
                 for i, c in enumerate(pr.candidates):

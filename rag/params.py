@@ -71,6 +71,7 @@ class AnswerParams:
     rank: dict[str, Linear] = field(default_factory=dict)  # by question language: "zh", "en"
     answerable: dict[str, Linear] = field(default_factory=dict)
     threshold: dict[str, float] = field(default_factory=dict)
+    embedder: str = ""  # the embedder (its id) whose vectors the dense models were trained on; "" = any
     top_passages: int = 4  # candidates come from this many best passages
     second_ratio: float = 0.5  # a second sentence is shown when its probability is ≥ this × the best's
     carried_weight: float = 1.0  # a follow-up: weight of the ranking with the carried question (as asked: 1)

@@ -11,7 +11,8 @@ from rag.answering.extractive import choose, sentences_of
 from rag.answering.features import CANDIDATE_FEATURES, candidate_features, kind_shown
 from rag.answering.model import AnswerModel, ModelMissing, PartRanking, Ranking, sigmoid
 from rag.answering.question import content, parse_question
-from rag.answering.signals import TermWeights, Vectors, coverage
+from rag.answering.signals import TermWeights, Vectors, alignment, coverage, span_rows
+from rag.index.embed import TokenVectors
 from rag.params import AnswerParams
 from rag.sentences import clause_spans, squash
 from rag.types import Chunk, Passage, Turn
@@ -100,6 +101,21 @@ def test_coverage_is_the_weighted_share_of_asked_tokens():
     assert weights.idf("氮") > weights.idf("会议")  # rarer is heavier
 
 
+def test_alignment_averages_each_query_tokens_best_match():
+    q = np.array([[1.0, 0.0], [0.0, 1.0]])
+    text = np.array([[1.0, 0.0], [0.6, 0.8]])
+    assert alignment(q, text) == pytest.approx(((1.0 + 0.8) / 2, 0.8))  # token 1 matches row 0, token 2 row 1
+    assert alignment(q, text[:1]) == pytest.approx((0.5, 0.0))  # token 2 finds nothing like it
+    assert alignment(q, np.zeros((0, 2))) == (0.0, 0.0) and alignment(np.zeros((0, 2)), text) == (0.0, 0.0)
+
+
+def test_span_rows_are_the_tokens_inside_a_character_span():
+    tokens = TokenVectors(np.eye(3), np.array([[0, 2], [2, 5], [5, 6]]))
+    assert span_rows(tokens, 2, 6).tolist() == [[0, 1, 0], [0, 0, 1]]
+    assert span_rows(tokens, 1, 3).tolist() == [[1, 0, 0], [0, 1, 0]]  # a token that straddles counts
+    assert len(span_rows(tokens, 6, 9)) == 0
+
+
 def test_features_without_an_embedder_have_one_row_per_candidate_and_zero_similarity():
     passages = [_passage("会员国提名了75名联络人。会议在内罗毕举行。", 1), _passage("工作组成立于2019年。", 2)]
     q = parse_question("会员国提名了多少名联络人？")
@@ -107,7 +123,7 @@ def test_features_without_an_embedder_have_one_row_per_candidate_and_zero_simila
     rows = candidate_features(q, q.parts[0], q.kind, cands, TermWeights(p.chunk.text for p in passages), Vectors(None))
     assert rows.shape == (3, len(CANDIDATE_FEATURES))
     f = {name: rows[:, i] for i, name in enumerate(CANDIDATE_FEATURES)}
-    assert f["cos"].tolist() == [0.0, 0.0, 0.0]
+    assert f["cos"].tolist() == [0.0, 0.0, 0.0] and f["align"].tolist() == [0.0, 0.0, 0.0]
     assert f["lex"][0] > f["lex"][1] and f["kind_match"].tolist() == [1.0, 0.0, 1.0]
     assert f["passage_rank"].tolist() == [1.0, 1.0, 0.5] and f["first"].tolist() == [1.0, 0.0, 1.0]
 
@@ -152,3 +168,19 @@ def test_a_missing_model_says_how_to_train_it():
     model = AnswerModel(AnswerParams(), TermWeights([]), Vectors(None))
     with pytest.raises(ModelMissing, match="python -m eval.train"):
         model.rank(parse_question("问题？"), [_passage("句子。")])
+
+
+class _Named:
+    """An embedder known only by its id (the answer model never embeds in this test)."""
+
+    def __init__(self, id: str) -> None:
+        self.id = id
+
+
+def test_dense_models_answer_only_with_the_embedder_they_were_trained_on():
+    params = AnswerParams(embedder="bundled:multilingual-e5-small|doc_prefix=passage: ")
+    trained = AnswerModel(params, TermWeights([]), Vectors(_Named(params.embedder)))  # type: ignore[arg-type]
+    other = AnswerModel(params, TermWeights([]), Vectors(_Named("BAAI/bge-m3")))  # type: ignore[arg-type]
+    assert trained.dense and not other.dense  # another model's similarities are on another scale
+    assert not AnswerModel(params, TermWeights([]), Vectors(None)).dense
+    assert AnswerModel(AnswerParams(), TermWeights([]), Vectors(_Named("any"))).dense  # "" = trained on any

@@ -8,6 +8,7 @@ import socket
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.index.embed import (
@@ -32,6 +33,23 @@ def test_local_model_path_loads_and_embeds_unit_vectors(settings: Settings, tiny
     assert len(vectors) == 3 and all(len(v) == 64 for v in vectors)
     assert all(math.isclose(math.sqrt(sum(x * x for x in v)), 1.0, rel_tol=1e-4) for v in vectors)
     assert vectors[0] != vectors[1]
+
+
+def test_token_vectors_are_unit_length_with_spans_in_the_text_as_given(
+    settings: Settings, tiny_model_path: Path
+) -> None:
+    settings.embed_model = str(tiny_model_path)
+    embedder = load_embedder(settings).embedder
+    assert embedder is not None
+    texts = ["第三次会议于布加勒斯特举行。", "The third meeting"]
+    got = embedder.embed_tokens(texts)
+    assert got is not None and len(got) == 2
+    for text, tokens in zip(texts, got, strict=True):
+        assert tokens.vectors.shape == (len(tokens.spans), 64) and len(tokens.spans) > 0
+        assert np.allclose(np.linalg.norm(tokens.vectors.astype(np.float32), axis=1), 1.0, atol=1e-2)
+        assert tokens.spans.min() >= 0 and tokens.spans.max() <= len(text)
+    pieces = "".join(texts[0][a:b] for a, b in got[0].spans)
+    assert pieces == texts[0]  # every character of a Chinese text belongs to one token, in order
 
 
 def test_e5_named_model_gets_query_and_passage_prefixes(

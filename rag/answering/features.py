@@ -5,7 +5,9 @@ Candidate features (one row per candidate): multilingual similarity to the quest
 the best candidate, rank), the passage's similarity and retrieval rank, IDF-weighted lexical coverage of
 what the question asks (its words without its interrogatives: sentence, sentence with the one before it,
 passage), novelty (what the sentence says that the question does not), answer-kind match, constraint
-match (the question's numbers and names in the sentence and in its passage), length and position.
+match (the question's numbers and names in the sentence and in its passage), length and position; token
+alignment (``rag.answering.signals.alignment``) of the question with the sentence (read in its passage) and
+with the passage, raw and relative to the best.
 """
 
 from __future__ import annotations
@@ -22,25 +24,45 @@ from rag.answering.signals import (
     TermWeights,
     Translator,
     Vectors,
+    alignment,
     coverage,
     rarest_missing,
     rendered_coverage,
+    span_rows,
     unknown_share,
 )
 from rag.index.lexical import tokenize
 from rag.numbers import number_values
+from rag.types import Passage
 
 CANDIDATE_FEATURES = (
     "cos", "cos_gap", "cos_rank", "passage_cos_gap", "passage_rank", "lex", "lex_gap", "context_lex",
     "passage_lex", "novelty", "kind_match", "kind_missing", "numbers_in_sentence", "numbers_in_passage",
     "names_in_sentence", "names_in_passage", "length", "first", "rendered", "rendered_passage",
-    "missing_in_sentence", "missing_in_passage", "unknown",
+    "missing_in_sentence", "missing_in_passage", "unknown", "align", "align_gap", "passage_align",
+    "passage_align_gap", "align_low", "passage_align_low",
 )
 ANSWERABLE_FEATURES = (
     "best_logit", "margin", "best_cos", "passage_cos", "passage_cos_gap", "best_lex", "best_passage_lex",
     "numbers_in_passage", "names_in_passage", "kind_match", "best_rendered", "best_rendered_passage",
-    "best_missing_in_passage", "least_missing_in_passage", "unknown",
+    "best_missing_in_passage", "least_missing_in_passage", "unknown", "best_align", "top_passage_align",
+    "passage_align_gap", "best_align_low", "best_passage_align_low", "top_passage_align_low",
 )
+
+# the features computed from the embedding model: zeroed in the lexical-only models
+DENSE_CANDIDATE = ("cos", "cos_gap", "cos_rank", "passage_cos_gap", "align", "align_gap", "passage_align",
+                   "passage_align_gap", "align_low", "passage_align_low")
+DENSE_ANSWERABLE = ("best_cos", "passage_cos", "passage_cos_gap", "best_align", "top_passage_align",
+                    "passage_align_gap", "best_align_low", "best_passage_align_low", "top_passage_align_low")
+
+
+def without_dense(rows: np.ndarray, names: Sequence[str], dense: Sequence[str]) -> np.ndarray:
+    """``rows`` with the embedding-model columns zeroed (what the lexical-only models see)."""
+    rows = rows.copy()
+    for f in dense:
+        rows[..., list(names).index(f)] = 0.0
+    return rows
+
 
 _DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿两〇零]+[个名次位年月日%％]")
 _DATE = re.compile(r"(?<!\d)(1[0-9]\d\d|20\d\d)(?!\d)|\d{1,2}\s*月|\d{1,2}\s*日|世纪|年代|"
@@ -79,6 +101,33 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _alignments(part: str, cands: Sequence[Candidate], passages: Sequence[Passage], vectors: Vectors,
+                cos: np.ndarray, pcos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token alignment (mean, lowest third) of the question with each candidate (its tokens as read in its
+    passage) and with its passage, candidates × 2 each; the pooled cosines where the embedder gives no token
+    vectors."""
+    q = vectors.tokens([part], query=True)[0]
+    by = dict(zip(map(id, passages), vectors.tokens([p.chunk.text for p in passages]), strict=True))
+    if q is None or any(t is None for t in by.values()):
+        return np.column_stack([cos, cos]), np.column_stack([pcos, pcos])
+    pal = {pid: alignment(q.vectors, t.vectors) for pid, t in by.items()}  # type: ignore[union-attr]
+    align = np.array([alignment(q.vectors, span_rows(by[id(c.passage)], c.start, c.end)) for c in cands])  # type: ignore[arg-type]
+    return align.reshape(-1, 2), np.array([pal[id(c.passage)] for c in cands]).reshape(-1, 2)
+
+
+def passage_scores(part: str, texts: Sequence[str], vectors: Vectors) -> np.ndarray:
+    """Rows: the pooled cosine and the token alignment (mean, lowest third) of the question with each of
+    ``texts``."""
+    if not texts:
+        return np.zeros((3, 0))
+    cos = vectors.documents(list(texts)) @ vectors.query(part)
+    q = vectors.tokens([part], query=True)[0]
+    toks = vectors.tokens(list(texts))
+    if q is None or any(t is None for t in toks):
+        return np.vstack([cos, cos, cos])
+    return np.vstack([cos, np.array([alignment(q.vectors, t.vectors) for t in toks]).T])  # type: ignore[union-attr]
+
+
 def candidate_features(question: Question, part: str, kind: str, cands: Sequence[Candidate],
                        weights: TermWeights, vectors: Vectors, translator: Translator | None = None) -> np.ndarray:
     """One row of ``CANDIDATE_FEATURES`` per candidate, for the question part ``part`` of kind ``kind``.
@@ -95,6 +144,7 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
     ptoks = {id(p): set(tokenize(p.chunk.text)) for p in passages}
     lex = np.array([coverage(asked, set(tokenize(c.text))) for c in cands])
     cos_rank = _ranks(cos)
+    align, palign = _alignments(part, cands, passages, vectors, cos, pcos)
     groups = translator.query(part) if translator is not None and question.lang == "en" else None
     unknown = unknown_share(asked, weights)
     rows = []
@@ -115,24 +165,34 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
             _share_names(question, c.text), _share_names(question, c.passage.chunk.text),
             math.log1p(len(c.text)) / 6.0, 1.0 if c.index == 0 else 0.0, *rendered,
             rarest_missing(asked, set(toks), weights), rarest_missing(asked, ptoks[id(c.passage)], weights), unknown,
+            align[i, 0], align[i, 0] - align[:, 0].max(), palign[i, 0], palign[i, 0] - palign[:, 0].max(),
+            align[i, 1], palign[i, 1],
         ])
     return np.asarray(rows, dtype=np.float64)
 
 
+def _top_gap(values: np.ndarray) -> float:
+    top = np.sort(values)[::-1]
+    return float(top[0] - top[1:5].mean()) if len(top) > 1 else 0.0
+
+
 def answerable_features(logits: np.ndarray, rows: np.ndarray, cands: Sequence[Candidate],
-                        passage_cos: np.ndarray) -> np.ndarray:
-    """One row of ``ANSWERABLE_FEATURES``: how well the best candidate (and the retrieval) answers."""
+                        passages: np.ndarray) -> np.ndarray:
+    """One row of ``ANSWERABLE_FEATURES``: how well the best candidate (and the retrieval) answers.
+    ``passages``: the top passages' ``passage_scores``."""
     f = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
     if len(logits) == 0:
         return np.array([-10.0] + [0.0] * (len(ANSWERABLE_FEATURES) - 1))
     best = int(np.argmax(logits))
     second = np.partition(logits, -2)[-2] if len(logits) > 1 else logits[best] - 5.0
-    top = np.sort(passage_cos)[::-1]
+    passage_cos, passage_align, passage_low = passages if passages.size else (np.zeros(0),) * 3
     row = rows[best]
     return np.array([
-        logits[best], logits[best] - second, row[f["cos"]], top[0] if len(top) else 0.0,
-        (top[0] - top[1:5].mean()) if len(top) > 1 else 0.0, row[f["lex"]], rows[:, f["passage_lex"]].max(),
+        logits[best], logits[best] - second, row[f["cos"]], passage_cos.max(initial=0.0),
+        _top_gap(passage_cos), row[f["lex"]], rows[:, f["passage_lex"]].max(),
         row[f["numbers_in_passage"]], row[f["names_in_passage"]], row[f["kind_match"]] - row[f["kind_missing"]],
         row[f["rendered"]], rows[:, f["rendered_passage"]].max(),
         row[f["missing_in_passage"]], rows[:, f["missing_in_passage"]].min(), row[f["unknown"]],
+        row[f["align"]], passage_align.max(initial=0.0), _top_gap(passage_align),
+        row[f["align_low"]], row[f["passage_align_low"]], passage_low.max(initial=0.0),
     ])

@@ -14,8 +14,12 @@ from rag.answering.candidates import Candidate, candidates
 from rag.answering.features import (
     ANSWERABLE_FEATURES,
     CANDIDATE_FEATURES,
+    DENSE_ANSWERABLE,
+    DENSE_CANDIDATE,
     answerable_features,
     candidate_features,
+    passage_scores,
+    without_dense,
 )
 from rag.answering.question import Question
 from rag.answering.signals import TermWeights, Translator, Vectors
@@ -97,6 +101,13 @@ class AnswerModel:
         self.vectors = vectors
         self.translator = translator
 
+    @property
+    def dense(self) -> bool:
+        """Whether the dense models answer: an embedder is loaded and it is the one they were trained on (with
+        another model the similarities are on another scale; the lexical-only models answer)."""
+        trained = self.params.embedder
+        return self.vectors.available and (not trained or self.vectors.embedder_id == trained)
+
     def features(self, question: Question, passages: Sequence[Passage]) -> list[PartRanking]:
         """Candidates and their feature rows per part (logits left at zero)."""
         cands = candidates(passages, self.params.top_passages)
@@ -106,22 +117,26 @@ class AnswerModel:
             out.append(PartRanking(part, cands, rows, np.zeros(len(cands))))
         return out
 
-    def passage_cos(self, part: str, passages: Sequence[Passage]) -> np.ndarray:
-        top = [p.chunk.text for p in passages[:5]]
-        return self.vectors.documents(top) @ self.vectors.query(part) if top else np.zeros(0)
+    def passage_scores(self, part: str, passages: Sequence[Passage]) -> np.ndarray:
+        """The top five passages' ``passage_scores`` (cosine and token alignment with the part)."""
+        return passage_scores(part, [p.chunk.text for p in passages[:5]], self.vectors)
 
     def rank(self, question: Question, passages: Sequence[Passage]) -> Ranking:
         if tuple(self.params.candidate_features) != CANDIDATE_FEATURES or \
                 tuple(self.params.answerable_features) != ANSWERABLE_FEATURES:
             raise ModelMissing("rag/data/params.json was trained on other features — run `python -m eval.train`")
-        lang = model_key(question, self.vectors.available)
+        dense = self.dense
+        lang = model_key(question, dense)
         ranker = _linear(self.params.rank, lang, len(CANDIDATE_FEATURES), "ranking")
         judge = _linear(self.params.answerable, lang, len(ANSWERABLE_FEATURES), "answerability")
         parts = self.features(question, passages)
         rows = []
         for pr in parts:
+            if not dense:
+                pr.rows = without_dense(pr.rows, CANDIDATE_FEATURES, DENSE_CANDIDATE)
             pr.logits = apply(ranker, pr.rows)
-            rows.append(answerable_features(pr.logits, pr.rows, pr.candidates, self.passage_cos(pr.part, passages)))
+            row = answerable_features(pr.logits, pr.rows, pr.candidates, self.passage_scores(pr.part, passages))
+            rows.append(row if dense else without_dense(row, ANSWERABLE_FEATURES, DENSE_ANSWERABLE))
         arows = np.asarray(rows)
         confidence = [float(p) for p in sigmoid(apply(judge, arows))] if len(arows) else []
         return Ranking(parts, arows, confidence, self.params.threshold.get(lang, 0.5))

@@ -1,6 +1,7 @@
 """What the features are computed from, per index version: term weights (IDF over the indexed chunks)
 and a cache of embedding vectors keyed by text, so a sentence is embedded once however often it is a
-candidate.
+candidate; per-token vectors of questions and passages, and their alignment (MaxSim: each question token's
+best match among a text's tokens, averaged), which finds the words of an English question in Chinese text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.index.embed import TokenVectors
 from rag.index.lexical import normalise, tokenize
 
 
@@ -23,6 +25,11 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_tokens(self, texts: list[str], query: bool = False) -> list[TokenVectors] | None: ...
+
+    @property
+    def id(self) -> str: ...
 
 
 class Translator(Protocol):
@@ -90,6 +97,32 @@ def coverage(asked: dict[str, float], text_tokens: set[str]) -> float:
     return sum(w for t, w in asked.items() if t in text_tokens) / total if total else 0.0
 
 
+def token_matches(query: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """Per query token vector, the best cosine with any of ``text``'s (rows: unit vectors); zeros when ``text``
+    has none."""
+    if not len(query) or not len(text):
+        return np.zeros(len(query))
+    return (query.astype(np.float32) @ text.astype(np.float32).T).max(axis=1)
+
+
+def alignment(query: np.ndarray, text: np.ndarray) -> tuple[float, float]:
+    """How well ``text``'s tokens match the query's: the mean of ``token_matches``, and the mean of its lowest
+    third (what is least found: a name or figure the text lacks); 0.0 when either has no tokens."""
+    best = np.sort(token_matches(query, text))
+    if not len(best) or not len(text):
+        return 0.0, 0.0
+    return float(best.mean()), float(best[:max(1, len(best) // 3)].mean())
+
+
+def span_rows(tokens: TokenVectors, start: int, end: int) -> np.ndarray:
+    """The token vectors whose characters fall in ``[start, end)`` of the text."""
+    inside = (tokens.spans[:, 1] > start) & (tokens.spans[:, 0] < end)
+    return tokens.vectors[inside]
+
+
+TOKEN_CACHE = 1024  # texts whose token vectors are kept (~150 KB each)
+
+
 class Vectors:
     """Embeddings by text, cached (LRU) and thread-safe; None-safe when there is no embedder."""
 
@@ -98,11 +131,17 @@ class Vectors:
         self.size = size
         self._docs: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._tokens: OrderedDict[tuple[str, bool], TokenVectors | None] = OrderedDict()
+        self.token_size = TOKEN_CACHE
         self._lock = threading.Lock()
 
     @property
     def available(self) -> bool:
         return self.embedder is not None
+
+    @property
+    def embedder_id(self) -> str:
+        return self.embedder.id if self.embedder is not None else ""
 
     def _remember(self, cache: OrderedDict[str, np.ndarray], key: str, vec: np.ndarray) -> None:
         cache[key] = vec
@@ -136,3 +175,21 @@ class Vectors:
                     found[t] = v
                     self._remember(self._docs, t, v)
         return np.stack([found[t] for t in texts])
+
+    def tokens(self, texts: Sequence[str], query: bool = False) -> list[TokenVectors | None]:
+        """Per-token vectors of ``texts`` (None each when the embedder cannot give them), cached by text."""
+        if self.embedder is None:
+            return [None] * len(texts)
+        with self._lock:
+            found = {t: self._tokens[(t, query)] for t in texts if (t, query) in self._tokens}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            got = self.embedder.embed_tokens(missing, query)
+            with self._lock:
+                for i, t in enumerate(missing):
+                    found[t] = got[i] if got is not None else None
+                    self._tokens[(t, query)] = found[t]
+                    self._tokens.move_to_end((t, query))
+                while len(self._tokens) > self.token_size:
+                    self._tokens.popitem(last=False)
+        return [found[t] for t in texts]

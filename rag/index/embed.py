@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
+
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,16 @@ def family_prefixes(name: str) -> tuple[str, str]:
     return "", ""
 
 
+@dataclass(frozen=True)
+class TokenVectors:
+    """A text's tokens as the model reads them in context: one unit-length vector per token (the last layer,
+    before pooling) and each token's character span ``[start, end)`` in the text (prefix and special tokens
+    left out)."""
+
+    vectors: np.ndarray  # tokens × dim, float16
+    spans: np.ndarray  # tokens × 2, int
+
+
 class Embedder(ABC):
     """Turns text into normalised vectors. Subclasses implement `embed_batch` and set `name` and `dim`."""
 
@@ -76,6 +88,11 @@ class Embedder(ABC):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_batch([self.doc_prefix + t for t in texts])
+
+    def embed_tokens(self, texts: list[str], query: bool = False) -> list[TokenVectors] | None:
+        """Per-token vectors of each text (with the query or document prefix), or None when the model cannot
+        give them."""
+        return None
 
     def forget_queries(self) -> None:
         """Empty the recent-query cache (benchmarks time a question's embedding, not a cache hit)."""
@@ -131,6 +148,28 @@ class SentenceTransformerEmbedder(Embedder):
             vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                         convert_to_numpy=True, show_progress_bar=False)
         return vectors.astype("float32").tolist()
+
+    def embed_tokens(self, texts: list[str], query: bool = False) -> list[TokenVectors] | None:
+        prefix = self.query_prefix if query else self.doc_prefix
+        full = [prefix + t for t in texts]
+        if not full:
+            return []
+        with self._lock:
+            states = self.model.encode(full, batch_size=self.batch_size, output_value="token_embeddings",
+                                       convert_to_numpy=False, show_progress_bar=False)
+            enc = self.model.tokenizer(full, return_offsets_mapping=True, truncation=True,
+                                       max_length=self.model.max_seq_length)
+        out = []
+        for state, offsets in zip(states, enc["offset_mapping"], strict=True):
+            vecs = state.float().cpu().numpy()
+            offs = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+            if len(offs) != len(vecs):  # a tokenizer that does not match the model's own tokenisation
+                return None
+            keep = (offs[:, 1] > offs[:, 0]) & (offs[:, 1] > len(prefix))
+            vecs = vecs[keep]
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            out.append(TokenVectors(vecs.astype(np.float16), np.clip(offs[keep] - len(prefix), 0, None)))
+        return out
 
 
 @dataclass
