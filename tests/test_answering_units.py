@@ -8,7 +8,7 @@ import pytest
 
 from rag.answering.candidates import candidates, passage_candidates
 from rag.answering.extractive import choose, sentences_of
-from rag.answering.features import CANDIDATE_FEATURES, candidate_features, kind_shown
+from rag.answering.features import CANDIDATE_FEATURES, candidate_features, kind_shown, retriever_shares
 from rag.answering.model import AnswerModel, ModelMissing, PartRanking, Ranking, sigmoid
 from rag.answering.question import content, parse_question
 from rag.answering.signals import TermWeights, Vectors, alignment, coverage, span_rows
@@ -184,3 +184,13 @@ def test_dense_models_answer_only_with_the_embedder_they_were_trained_on():
     assert trained.dense and not other.dense  # another model's similarities are on another scale
     assert not AnswerModel(params, TermWeights([]), Vectors(None)).dense
     assert AnswerModel(AnswerParams(), TermWeights([]), Vectors(_Named("any"))).dense  # "" = trained on any
+
+
+def test_retriever_shares_are_each_passages_score_over_the_best_and_english_uses_the_translation():
+    a, b, c = _passage("甲。", 1), _passage("乙。", 2), _passage("丙。", 3)
+    a.scores, b.scores, c.scores = {"bm25": 4.0, "dense": 0.5}, {"bm25": 2.0, "dense": 0.8}, {"translated": 3.0}
+    zh = retriever_shares(parse_question("甲是什么？"), [a, b, c])
+    assert zh[id(a)] == pytest.approx((1.0, 0.625)) and zh[id(b)] == pytest.approx((0.5, 1.0))
+    assert zh[id(c)] == (0.0, 0.0)  # neither list returned it
+    en = retriever_shares(parse_question("What is it?"), [a, b, c])
+    assert en[id(c)][0] == 1.0 and en[id(a)][0] == 0.0  # BM25 over English words says nothing of Chinese text

@@ -29,7 +29,8 @@ def test_export_downloads_the_conversation_as_markdown_with_cite_strings_and_cle
     assert text.index(FOCAL) < text.index(RESOLUTION)  # in the order asked
     assert "UNEP/EA.6/4，第4段 — 关于可持续氮管理的第 4/14 和第 5/2 号决议的执行进展" in text
     assert "会员国提名了超过75名联络人参加工作组。" in text.replace(" ", "")  # quoted without the footnote mark "2"
-    assert "UNEP/EA.6/8，第" in text  # the resolution question cites the circular-economy report by paragraph
+    second = text[text.index(f"## 问: {RESOLUTION}"):]
+    assert re.search(r"UNEP/EA\.6/\d，第\d+段", second)  # the second answer's sources cited by symbol and paragraph
     quotes = [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("> ")]
     assert len(quotes) >= 2 and not [q for q in quotes if re.match(r"\(?\d+[.)]\s", q)]  # no "2." number kept
     ARTIFACTS.mkdir(exist_ok=True)

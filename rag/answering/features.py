@@ -40,20 +40,22 @@ CANDIDATE_FEATURES = (
     "passage_lex", "novelty", "kind_match", "kind_missing", "numbers_in_sentence", "numbers_in_passage",
     "names_in_sentence", "names_in_passage", "length", "first", "rendered", "rendered_passage",
     "missing_in_sentence", "missing_in_passage", "unknown", "align", "align_gap", "passage_align",
-    "passage_align_gap", "align_low", "passage_align_low",
+    "passage_align_gap", "align_low", "passage_align_low", "lexical_share", "dense_share",
 )
 ANSWERABLE_FEATURES = (
     "best_logit", "margin", "best_cos", "passage_cos", "passage_cos_gap", "best_lex", "best_passage_lex",
     "numbers_in_passage", "names_in_passage", "kind_match", "best_rendered", "best_rendered_passage",
     "best_missing_in_passage", "least_missing_in_passage", "unknown", "best_align", "top_passage_align",
     "passage_align_gap", "best_align_low", "best_passage_align_low", "top_passage_align_low",
+    "best_lexical_share", "best_dense_share", "top_lexical_share", "top_dense_share",
 )
 
 # the features computed from the embedding model: zeroed in the lexical-only models
 DENSE_CANDIDATE = ("cos", "cos_gap", "cos_rank", "passage_cos_gap", "align", "align_gap", "passage_align",
-                   "passage_align_gap", "align_low", "passage_align_low")
+                   "passage_align_gap", "align_low", "passage_align_low", "dense_share")
 DENSE_ANSWERABLE = ("best_cos", "passage_cos", "passage_cos_gap", "best_align", "top_passage_align",
-                    "passage_align_gap", "best_align_low", "best_passage_align_low", "top_passage_align_low")
+                    "passage_align_gap", "best_align_low", "best_passage_align_low", "top_passage_align_low",
+                    "best_dense_share", "top_dense_share")
 
 
 def without_dense(rows: np.ndarray, names: Sequence[str], dense: Sequence[str]) -> np.ndarray:
@@ -128,8 +130,24 @@ def passage_scores(part: str, texts: Sequence[str], vectors: Vectors) -> np.ndar
     return np.vstack([cos, np.array([alignment(q.vectors, t.vectors) for t in toks]).T])  # type: ignore[union-attr]
 
 
+def retriever_shares(question: Question, passages: Sequence[Passage]) -> dict[int, tuple[float, float]]:
+    """Per passage (by id): its lexical and its dense retrieval score as a share of the best among
+    ``passages`` (0.0 where that retriever did not return it). The lexical one is BM25 over the translated
+    question for an English question, BM25 over its words otherwise: where the retrievers agree on a passage,
+    the question is more likely answered there."""
+    lexical = "translated" if question.lang == "en" and any("translated" in p.scores for p in passages) else "bm25"
+    out = {}
+    for name_i, name in enumerate((lexical, "dense")):
+        best = max((p.scores.get(name, 0.0) for p in passages), default=0.0)
+        for p in passages:
+            share = p.scores.get(name, 0.0) / best if best > 0 else 0.0
+            out.setdefault(id(p), [0.0, 0.0])[name_i] = share
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
 def candidate_features(question: Question, part: str, kind: str, cands: Sequence[Candidate],
-                       weights: TermWeights, vectors: Vectors, translator: Translator | None = None) -> np.ndarray:
+                       weights: TermWeights, vectors: Vectors, translator: Translator | None = None,
+                       retrieved: Sequence[Passage] = ()) -> np.ndarray:
     """One row of ``CANDIDATE_FEATURES`` per candidate, for the question part ``part`` of kind ``kind``.
     For an English question over the text, ``translator`` renders its concepts (``rendered*``: the share of
     them a sentence / its passage holds); for other questions those equal the lexical coverage."""
@@ -147,6 +165,7 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
     align, palign = _alignments(part, cands, passages, vectors, cos, pcos)
     groups = translator.query(part) if translator is not None and question.lang == "en" else None
     unknown = unknown_share(asked, weights)
+    shares = retriever_shares(question, list(retrieved) or passages)
     rows = []
     for i, c in enumerate(cands):
         toks = weights.weighted(c.text)
@@ -166,7 +185,7 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
             math.log1p(len(c.text)) / 6.0, 1.0 if c.index == 0 else 0.0, *rendered,
             rarest_missing(asked, set(toks), weights), rarest_missing(asked, ptoks[id(c.passage)], weights), unknown,
             align[i, 0], align[i, 0] - align[:, 0].max(), palign[i, 0], palign[i, 0] - palign[:, 0].max(),
-            align[i, 1], palign[i, 1],
+            align[i, 1], palign[i, 1], *shares.get(id(c.passage), (0.0, 0.0)),
         ])
     return np.asarray(rows, dtype=np.float64)
 
@@ -174,6 +193,14 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
 def _top_gap(values: np.ndarray) -> float:
     top = np.sort(values)[::-1]
     return float(top[0] - top[1:5].mean()) if len(top) > 1 else 0.0
+
+
+def _top_shares(rows: np.ndarray, f: dict[str, int]) -> tuple[float, float]:
+    """The retriever shares of the top-ranked passage (passage rank 1) among the candidates' passages."""
+    top = rows[:, f["passage_rank"]] >= 1.0
+    if not top.any():
+        return 0.0, 0.0
+    return float(rows[top, f["lexical_share"]].max()), float(rows[top, f["dense_share"]].max())
 
 
 def answerable_features(logits: np.ndarray, rows: np.ndarray, cands: Sequence[Candidate],
@@ -195,4 +222,5 @@ def answerable_features(logits: np.ndarray, rows: np.ndarray, cands: Sequence[Ca
         row[f["missing_in_passage"]], rows[:, f["missing_in_passage"]].min(), row[f["unknown"]],
         row[f["align"]], passage_align.max(initial=0.0), _top_gap(passage_align),
         row[f["align_low"]], row[f["passage_align_low"]], passage_low.max(initial=0.0),
+        row[f["lexical_share"]], row[f["dense_share"]], *_top_shares(rows, f),
     ])

@@ -113,7 +113,8 @@ class AnswerModel:
         cands = candidates(passages, self.params.top_passages)
         out = []
         for part, kind in zip(question.parts, question.kinds, strict=True):
-            rows = candidate_features(question, part, kind, cands, self.weights, self.vectors, self.translator)
+            rows = candidate_features(question, part, kind, cands, self.weights, self.vectors, self.translator,
+                                      passages)
             out.append(PartRanking(part, cands, rows, np.zeros(len(cands))))
         return out
 
