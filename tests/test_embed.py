@@ -14,12 +14,10 @@ import pytest
 from rag.index.embed import (
     BGE_ZH_INSTRUCTION,
     Embedder,
-    ModelUnavailable,
     family_prefixes,
-    hub_reachable,
     load_embedder,
-    pull_model,
 )
+from rag.index.hub import ModelUnavailable, hub_reachable, pull_model
 from rag.settings import Settings
 
 

