@@ -136,13 +136,12 @@ def retriever_shares(question: Question, passages: Sequence[Passage]) -> dict[in
     question for an English question, BM25 over its words otherwise: where the retrievers agree on a passage,
     the question is more likely answered there."""
     lexical = "translated" if question.lang == "en" and any("translated" in p.scores for p in passages) else "bm25"
-    out = {}
-    for name_i, name in enumerate((lexical, "dense")):
+
+    def shares(name: str) -> list[float]:
         best = max((p.scores.get(name, 0.0) for p in passages), default=0.0)
-        for p in passages:
-            share = p.scores.get(name, 0.0) / best if best > 0 else 0.0
-            out.setdefault(id(p), [0.0, 0.0])[name_i] = share
-    return {k: (v[0], v[1]) for k, v in out.items()}
+        return [p.scores.get(name, 0.0) / best if best > 0 else 0.0 for p in passages]
+
+    return {id(p): pair for p, pair in zip(passages, zip(shares(lexical), shares("dense"), strict=True), strict=True)}
 
 
 def candidate_features(question: Question, part: str, kind: str, cands: Sequence[Candidate],

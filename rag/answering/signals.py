@@ -10,7 +10,7 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -124,15 +124,15 @@ TOKEN_CACHE = 1024  # texts whose token vectors are kept (~150 KB each)
 
 
 class Vectors:
-    """Embeddings by text, cached (LRU) and thread-safe; None-safe when there is no embedder."""
+    """Embeddings and per-token vectors by text, cached (LRU) and thread-safe; None-safe when there is no
+    embedder."""
 
     def __init__(self, embedder: Embedder | None, size: int = 50_000) -> None:
         self.embedder = embedder
         self.size = size
         self._docs: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._tokens: OrderedDict[tuple[str, bool], TokenVectors | None] = OrderedDict()
-        self.token_size = TOKEN_CACHE
+        self._tokens: dict[bool, OrderedDict[str, TokenVectors | None]] = {True: OrderedDict(), False: OrderedDict()}
         self._lock = threading.Lock()
 
     @property
@@ -143,53 +143,42 @@ class Vectors:
     def embedder_id(self) -> str:
         return self.embedder.id if self.embedder is not None else ""
 
-    def _remember(self, cache: OrderedDict[str, np.ndarray], key: str, vec: np.ndarray) -> None:
-        cache[key] = vec
-        cache.move_to_end(key)
-        while len(cache) > self.size:
-            cache.popitem(last=False)
+    def _cached(self, cache: OrderedDict, texts: Sequence[str], compute: Callable[[list[str]], Sequence],
+                size: int) -> list:
+        """``texts``' values from ``cache``; the missing ones computed in one batch and remembered (LRU)."""
+        with self._lock:
+            found = {t: cache[t] for t in texts if t in cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            got = compute(missing)
+            with self._lock:
+                for t, value in zip(missing, got, strict=True):
+                    found[t] = cache[t] = value
+                    cache.move_to_end(t)
+                while len(cache) > size:
+                    cache.popitem(last=False)
+        return [found[t] for t in texts]
 
     def query(self, text: str) -> np.ndarray:
-        if self.embedder is None:
+        embedder = self.embedder
+        if embedder is None:
             return np.zeros(1, dtype=np.float32)
-        with self._lock:
-            hit = self._queries.get(text)
-        if hit is None:
-            hit = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
-            with self._lock:
-                self._remember(self._queries, text, hit)
-        return hit
+        return self._cached(self._queries, [text],
+                            lambda m: [np.asarray(embedder.embed_query(m[0]), dtype=np.float32)], self.size)[0]
 
     def documents(self, texts: Sequence[str]) -> np.ndarray:
-        if self.embedder is None:
+        embedder = self.embedder
+        if embedder is None:
             return np.zeros((len(texts), 1), dtype=np.float32)
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        with self._lock:
-            found = {t: self._docs[t] for t in texts if t in self._docs}
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            vecs = np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)
-            with self._lock:
-                for t, v in zip(missing, vecs, strict=True):
-                    found[t] = v
-                    self._remember(self._docs, t, v)
-        return np.stack([found[t] for t in texts])
+        return np.stack(self._cached(self._docs, texts,
+                                     lambda m: np.asarray(embedder.embed_documents(m), dtype=np.float32), self.size))
 
     def tokens(self, texts: Sequence[str], query: bool = False) -> list[TokenVectors | None]:
         """Per-token vectors of ``texts`` (None each when the embedder cannot give them), cached by text."""
-        if self.embedder is None:
+        embedder = self.embedder
+        if embedder is None:
             return [None] * len(texts)
-        with self._lock:
-            found = {t: self._tokens[(t, query)] for t in texts if (t, query) in self._tokens}
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            got = self.embedder.embed_tokens(missing, query)
-            with self._lock:
-                for i, t in enumerate(missing):
-                    found[t] = got[i] if got is not None else None
-                    self._tokens[(t, query)] = found[t]
-                    self._tokens.move_to_end((t, query))
-                while len(self._tokens) > self.token_size:
-                    self._tokens.popitem(last=False)
-        return [found[t] for t in texts]
+        return self._cached(self._tokens[query], texts,
+                            lambda m: embedder.embed_tokens(m, query) or [None] * len(m), TOKEN_CACHE)
