@@ -1,4 +1,4 @@
-"""Whitespace joining, sentence splitting and the clauses of a sentence, for Chinese and English text.
+"""Whitespace joining and sentence splitting, for Chinese and English text.
 
 ``join_whitespace`` turns text extracted from PDFs (lines broken inside sentences) into running text:
 whitespace next to a Chinese character or punctuation disappears, other runs become one space. Removing
@@ -16,7 +16,6 @@ _WS = re.compile(r"\s+")
 _CLOSERS = "”’」』）)》〉】\"'"
 # Chinese terminators always end a sentence; "." / "!" / "?" only before whitespace or the end.
 _END = re.compile(rf"[。！？]+[{_CLOSERS}]*|[.!?]+[{_CLOSERS}]*(?=\s|$)")
-_CLAUSE_END = re.compile(r"[；;]")
 ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|No|Nos|Mr|Mrs|Ms|Dr|vs|approx|Art|para|paras|U\.S|U\.N)|\b[A-Z])$")
 
 
@@ -52,12 +51,3 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def split_sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
-
-
-def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The semicolon-divided clauses of ``text[start:end]`` (the separator left out); [] for one clause."""
-    cuts = [m.start() for m in _CLAUSE_END.finditer(text, start, end)]
-    bounds = [start] + [c + 1 for c in cuts]
-    spans = [(a, c) for a, c in zip(bounds, [*cuts, end], strict=True)]
-    spans = [(a, b) for a, b in spans if text[a:b].strip()]
-    return spans if len(spans) > 1 else []

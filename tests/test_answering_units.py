@@ -14,7 +14,7 @@ from rag.answering.question import content, parse_question
 from rag.answering.signals import TermWeights, Vectors, alignment, coverage, span_rows
 from rag.index.embed import TokenVectors
 from rag.params import AnswerParams
-from rag.sentences import clause_spans, squash
+from rag.sentences import squash
 from rag.types import Chunk, Passage, Turn
 
 
@@ -58,27 +58,21 @@ def test_a_follow_up_carries_the_last_user_question_into_its_search_text():
     assert parse_question("联络人有多少？").search_text == "联络人有多少？"
 
 
-def test_candidates_are_the_sentences_and_their_semicolon_clauses_with_exact_offsets():
+def test_candidates_are_the_sentences_as_clean_quotes_with_exact_offsets():
     text = "工作组有两项任务：\n(a) 收集数据；\n(b) 编写报告。会议在内罗毕\n举行。"
     cands = passage_candidates(_passage(text))
-    assert [c.text for c in cands] == ["工作组有两项任务：(a)收集数据；(b)编写报告。", "工作组有两项任务：(a)收集数据",
-                                       "编写报告。", "会议在内罗毕举行。"]  # the item mark is not quoted
-    assert all(squash(text[c.start:c.end]) == squash(c.text) for c in cands)
-    assert [c.index for c in cands] == [0, 0, 0, 1]  # a clause belongs to its sentence
+    assert [c.text for c in cands] == ["工作组有两项任务：(a)收集数据；(b)编写报告。", "会议在内罗毕举行。"]
+    assert all(squash(text[c.start:c.end]) == squash(c.text) for c in cands)  # the item mark is not quoted
+    assert [c.index for c in cands] == [0, 1] and {c.sentences for c in cands} == {2}
 
 
-def test_clause_spans_split_at_semicolons_only_when_there_are_two_clauses():
-    text = "First held online; then in Nairobi. 第一次在线举行；第二次在内罗毕举行；"
-    assert [text[a:b] for a, b in clause_spans(text, 0, 35)] == ["First held online", " then in Nairobi."]
-    assert [text[a:b] for a, b in clause_spans(text, 36, len(text))] == ["第一次在线举行", "第二次在内罗毕举行"]
-    assert clause_spans("只有一句。", 0, 5) == []
-
-
-def test_a_clause_is_not_shown_beside_the_sentence_that_holds_it():
-    p = _passage("甲会议在线举行；乙会议在内罗毕举行。")
+def test_a_sentence_two_parts_both_choose_is_quoted_once():
+    p = _passage("甲会议在线举行。乙会议在内罗毕举行。")
     cands = passage_candidates(p)
-    r = Ranking([PartRanking("q", cands, np.zeros((3, 1)), np.array([3.0, 2.9, 2.8]))], np.zeros((1, 1)), [0.9], 0.5)
-    assert [c.text for c in choose(r, 0.5, 4)] == ["甲会议在线举行；乙会议在内罗毕举行。"]
+    part = PartRanking("q", cands, np.zeros((2, 1)), np.array([3.0, -3.0]))
+    r = Ranking([part, PartRanking("q2", cands, np.zeros((2, 1)), np.array([3.0, -3.0]))],
+                np.zeros((2, 1)), [0.9, 0.9], 0.5)
+    assert [c.text for c in choose(r, 0.5, 4)] == ["甲会议在线举行。"]
 
 
 def test_footnotes_tables_and_links_are_never_candidates():

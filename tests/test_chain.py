@@ -44,7 +44,7 @@ def test_answer_carries_mode_timings_and_numbered_passages(corpus_components):
     assert data["passages"][0]["doc"] == "003_eee71a5fe2a8738e.txt" and data["language"] == "zh"
 
 
-def test_a_quoted_clause_reads_as_a_sentence_and_is_still_found_in_its_passage(corpus_components):
+def test_a_quoted_sentence_is_closed_and_found_verbatim_in_its_cited_span(corpus_components):
     from rag.sentences import squash
 
     answer = ask("环境署氮问题工作组的第三次会议是在哪里召开的？采用了什么会议形式？", corpus_components)

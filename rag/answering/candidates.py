@@ -1,7 +1,5 @@
 """Candidate answers: the sentences of the retrieved passages, each with its offsets in the passage's chunk
-text, and the clauses of a sentence that semicolons divide. A semicolon joins independent statements (the
-meetings of a year, the items of a list), so a clause answers on its own while the whole sentence stays a
-candidate for a question about all of them; the ranker chooses between them.
+text, as clean quotes (``rag.quote``).
 
 Footnotes and table-like chunks are never candidates (they stay retrievable and shown as sources);
 neither is a piece with fewer than ``MIN_WORD_CHARS`` word characters (a link, a page number).
@@ -14,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.quote import quote_of
-from rag.sentences import clause_spans, join_whitespace, sentence_spans
+from rag.sentences import join_whitespace, sentence_spans
 from rag.types import Passage
 
 MIN_WORD_CHARS = 4
@@ -53,11 +51,10 @@ def passage_candidates(passage: Passage) -> list[Candidate]:
     spans = sentence_spans(chunk.text)
     out: list[Candidate] = []
     for i, (a, b) in enumerate(spans):
-        for x, y in [(a, b), *clause_spans(chunk.text, a, b)]:
-            quote = quote_of(chunk.text, x, y, chunk.notes)  # paragraph numbers and footnote marks dropped
-            text = join_whitespace(quote.text)
-            if quotable(text):
-                out.append(Candidate(passage, quote.start, quote.end, text, i, len(spans)))
+        quote = quote_of(chunk.text, a, b, chunk.notes)  # paragraph numbers and footnote marks dropped
+        text = join_whitespace(quote.text)
+        if quotable(text):
+            out.append(Candidate(passage, quote.start, quote.end, text, i, len(spans)))
     return out
 
 
