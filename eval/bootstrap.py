@@ -27,6 +27,8 @@ PER_ITEM: dict[str, Callable[[ItemMetrics], float | None]] = {
     "citation_recall": lambda m: m.citation_recall if m.answerable else None,
     "false_refusal_rate": lambda m: float(m.refused) if m.answerable else None,
     "refusal_rate_unanswerable": lambda m: None if m.answerable else float(m.refused),
+    "refused_or_caveated_unanswerable": lambda m: None if m.answerable else float(m.refused or m.caveated),
+    "caveat_rate_answerable": lambda m: float(m.caveated) if m.answerable else None,
 }
 
 

@@ -128,6 +128,7 @@ class ItemMetrics:
     answerable: bool
     refused: bool
     latency_s: float
+    caveated: bool = False  # answered, with a caveat that the quotes miss what was asked (``Answer.caveat``)
     recall_1: float | None = None
     hit_1: float | None = None
     recall_1_ceiling: float | None = None
@@ -177,6 +178,10 @@ def aggregate(items: Sequence[ItemMetrics]) -> dict[str, float | int | None]:
         "citation_recall": _mean(m.citation_recall for m in answerable),
         "refusal_rate_unanswerable": _mean(float(m.refused) for m in unanswerable),
         "false_refusal_rate": _mean(float(m.refused) for m in answerable),
+        # a caveated answer says the documents lack what was asked: for an unanswerable item, the honest
+        # alternative to a refusal; on answerable items, how often the caveat is shown
+        "refused_or_caveated_unanswerable": _mean(float(m.refused or m.caveated) for m in unanswerable),
+        "caveat_rate_answerable": _mean(float(m.caveated) for m in answerable),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
         "n": len(items),

@@ -111,7 +111,8 @@ def headline_lines(systems: Mapping[str, Breakdown]) -> list[str]:
             return f"{value:.2f}" + (f" ± {(ci[1] - ci[0]) / 2:.2f}" if ci else "")
 
         line = (f"{lang} (n={fig['n']}): key facts {pm('key_fact_recall')}, false refusals "
-                f"{pm('false_refusal_rate')}, unanswerable refused {pm('refusal_rate_unanswerable')}")
+                f"{pm('false_refusal_rate')}, unanswerable refused {pm('refusal_rate_unanswerable')} "
+                f"(refused or caveated {pm('refused_or_caveated_unanswerable')})")
         ref = naive["by_lang"].get(lang, {}).get("key_fact_recall") if naive else None
         if ref is not None:
             mine = fig.get("key_fact_recall") or 0.0

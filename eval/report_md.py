@@ -14,7 +14,8 @@ from typing import Any
 from eval.metrics import METRIC_KEYS
 
 Breakdown = Mapping[str, Any]
-HEADLINE = ("key_fact_recall", "false_refusal_rate", "refusal_rate_unanswerable", "recall@1", "recall@5",
+HEADLINE = ("key_fact_recall", "false_refusal_rate", "refusal_rate_unanswerable", "refused_or_caveated_unanswerable",
+            "recall@1", "recall@5",
             "citation_precision")
 BASELINE_KEYS = ("key_fact_recall", "false_refusal_rate", "refusal_rate_unanswerable", "recall@1", "recall@5",
                  "recall@10")
@@ -24,6 +25,8 @@ SHORT = {
     "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
     "key_fact_recall": "key facts", "citation_precision": "cit.P", "citation_recall": "cit.R",
     "refusal_rate_unanswerable": "refused (unanswerable)", "false_refusal_rate": "false refusal",
+    "refused_or_caveated_unanswerable": "refused or caveated",
+    "caveat_rate_answerable": "caveated (answerable)",
     "latency_p50_s": "p50 s", "latency_p95_s": "p95 s", "n": "n",
 }
 NOISE_NOTE = ("± is half the width of the 95 % bootstrap interval over questions (2,000 resamples, seeded; exact "
@@ -32,7 +35,9 @@ NOISE_NOTE = ("± is half the width of the 95 % bootstrap interval over question
               "items scored the same: the bootstrap then shows no spread, yet with so few items the rate is uncertain.")
 DEFINITIONS = ("key facts: share of an answerable item's key facts found in the answer (a refused answerable item "
                "counts as a miss); false refusal: refused answerable / answerable; refused (unanswerable): "
-               "refused / unanswerable. R@1 is the share of an item's evidence strings inside the rank-1 passage; "
+               "refused / unanswerable; caveated: answered with a caveat that the quotes lack the figure, date or year "
+               "asked (an unanswerable item refused or caveated was not presented a neighbouring fact as its "
+               "answer). R@1 is the share of an item's evidence strings inside the rank-1 passage; "
                "hit@1 the share of items whose rank-1 passage holds any; R@1 max (recall@1_ceiling) the best R@1 any "
                "ranking over the same chunks could reach.")
 WORST_PER_LANG = 6

@@ -132,7 +132,8 @@ def deeper_ranking(item: EvalItem, answer: Any, components: Any, rank_k: int) ->
 def judge(item: EvalItem, answer: Any, gold: GoldItem, relevance: Relevance, latency: float,
           ranking: Sequence[Span]) -> ItemMetrics:
     """Per-item figures of one answer; ``ranking`` is the ranked list scored for retrieval."""
-    m = ItemMetrics(item.id, item.lang, item.type, item.answerable, bool(answer.refused), latency)
+    m = ItemMetrics(item.id, item.lang, item.type, item.answerable, bool(answer.refused), latency,
+                    bool(getattr(answer, "caveat", "")) and not answer.refused)
     if not item.answerable:
         return m
     for key, value in retrieval_metrics(relevance.judge(ranking, gold), gold.n).items():

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from rag.answering.base import Answerer
+from rag.answering.constraints import caveat, unmet
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.model import Ranking
 from rag.answering.question import Question, parse_question
@@ -63,6 +64,7 @@ class _Run:
         self.retrieved: list[Passage] = []
         self.answerer_name = components.answerer.name
         self.confidence = 0.0
+        self.caveat = ""
 
     def mode(self) -> dict[str, str]:
         return {"retrieval": self.c.mode, "label": self.c.retriever.label, "answerer": self.answerer_name,
@@ -75,7 +77,7 @@ class _Run:
         passages = [p for p in self.retrieved if p.n in cited] if sentences else self.retrieved[:OFFERED]
         answer = Answer(self.q.text, self.q.lang, text, refused, sentences, passages if final else [],
                         self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [],
-                        self.confidence)
+                        self.confidence, "" if refused else self.caveat)
         return renumber(answer) if final else answer  # citations numbered [1], [2], … as they first appear
 
     def refusal(self, reason: str = "", enforced: Enforced | None = None, lead: str | None = None) -> Answer:
@@ -179,6 +181,12 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
     shown = render(enforced.sentences)
     if run.q.reply_lang == "en" and run.answerer_name == "extractive":
         shown = f"{ZH_QUOTE_NOTICE}\n{shown}"
+    cited = {n for s in enforced.sentences for n in s.citations}
+    missing = unmet(run.q, [s.text for s in enforced.sentences],
+                    [t for p in run.retrieved if p.n in cited for t in (p.chunk.text, p.chunk.title)])
+    if missing is not None:  # the quotes are the closest the documents hold, not the answer: say so first
+        run.caveat = caveat(missing, run.q.reply_lang)
+        shown = f"{run.caveat}\n{shown}"
     yield run.answer(shown, False, enforced)
 
 

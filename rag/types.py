@@ -110,6 +110,9 @@ class Answer:
     dropped: list[str] = field(default_factory=list)  # sentences removed as unsupported (never shown as fact)
     # the answer model's calibrated probability that the answer is right (refusals: that of the best candidate)
     confidence: float = 0.0
+    # shown before the quotes when they miss what the question asks (a figure, a date, a year it names):
+    # they are the closest the documents hold, not the answer (``rag.answering.constraints``); "" otherwise
+    caveat: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +126,7 @@ class Answer:
             "mode": dict(self.mode),
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "confidence": round(float(self.confidence), 6),
+            "caveat": self.caveat,
         }
 
 

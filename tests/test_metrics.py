@@ -94,6 +94,21 @@ def test_aggregate_splits_refusals_by_answerability_and_breaks_down_by_language(
     assert out["by_type"]["unanswerable"]["refusal_rate_unanswerable"] == pytest.approx(0.5)
 
 
+def test_a_caveated_answer_counts_beside_refusals_for_unanswerable_items_and_apart_for_answerable_ones():
+    items = [
+        ItemMetrics("a", "zh", "number", True, False, 1.0, caveated=True, key_fact_recall=1.0),
+        ItemMetrics("b", "zh", "number", True, False, 1.0, key_fact_recall=1.0),
+        ItemMetrics("c", "zh", "unanswerable", False, False, 1.0, caveated=True),
+        ItemMetrics("d", "zh", "unanswerable", False, True, 1.0),
+        ItemMetrics("e", "zh", "unanswerable", False, False, 1.0),
+    ]
+    overall = aggregate(items)
+    assert overall["refusal_rate_unanswerable"] == pytest.approx(1 / 3)
+    assert overall["refused_or_caveated_unanswerable"] == pytest.approx(2 / 3)
+    assert overall["caveat_rate_answerable"] == pytest.approx(0.5)
+    assert overall["key_fact_recall"] == pytest.approx(1.0)  # a caveat costs no key fact
+
+
 def test_hit_at_1_counts_a_rank_one_passage_holding_any_evidence_string():
     assert hit_at_1([{1}, {0}]) == 1.0  # one of two evidence strings at rank 1 is a hit
     assert hit_at_1([set(), {0, 1}]) == 0.0

@@ -45,6 +45,7 @@ CSS = r"""
 .citeqa-answer a.cite:hover { background: var(--color-accent); color: white; }
 .citeqa-answer .cite-pending, .citeqa-answer .cite-missing { font-size: 0.85em; color: var(--body-text-color-subdued); }
 .citeqa-answer.refusal { border-left: 3px solid #d97706; padding-left: 8px; }
+.citeqa-answer.caveated { border-left: 3px dashed #d97706; padding-left: 8px; }
 .citeqa-answer.refusal .hint, .citeqa-answer .hint { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 4px; }
 .citeqa-answer.error { border-left: 3px solid #dc2626; padding-left: 8px; }
 #citeqa-sources { max-height: 720px; overflow-y: auto; }

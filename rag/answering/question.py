@@ -45,7 +45,7 @@ _ASKING = {
     "en": re.compile(r"\b(what|which|who|whom|whose|where|when|why|how|did|does|do|is|are|was|were)\b", re.I),
 }
 _PART_END = re.compile(r"(?<=[？?；;])\s*")
-_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,})(?![A-Za-z0-9])")
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,40})[”\"》」』]")
 _EN_SENTENCE_START = re.compile(r"^\s*\w+")
@@ -130,7 +130,7 @@ def parse_question(text: str, history: Sequence[Turn] = ()) -> Question:
     kinds = tuple(asked_kind(p, lang) for p in parts)
     return Question(
         text=text, lang=lang, parts=parts, kind=kinds[0], kinds=kinds,
-        years=tuple(dict.fromkeys(_YEAR.findall(text))),
+        years=tuple(dict.fromkeys(YEAR.findall(text))),
         numbers=tuple(frozenset(v) for v in number_values(text, claim=True)),
         names=_names(text), carried=previous_questions(history), reply_lang=reply_language(text, lang),
     )
@@ -140,5 +140,5 @@ def kind_index(kind: Kind) -> int:
     return KINDS.index(kind)
 
 
-__all__ = ["KINDS", "Kind", "Question", "asked_kind", "content", "kind_index", "parse_question", "previous_questions",
+__all__ = ["KINDS", "YEAR", "Kind", "Question", "asked_kind", "content", "kind_index", "parse_question", "previous_questions",
            "reply_language"]

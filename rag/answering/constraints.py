@@ -1,0 +1,95 @@
+"""What a question asks that the quoted sentences do not hold: a figure for "how many", a date for "when", or
+a year or coded name ("UNEA-7", "COP29") the question names. An answer whose quotes miss it is shown with a caveat that says so ("the cited
+passages give no figure for this; the closest they hold:"), so a neighbouring fact is never presented as the
+answer to a near-miss question. The learned answerability model decides whether to answer at all; this
+decides how the answer is framed.
+
+The shapes are the answer kinds' own (``rag.answering.features.kind_shown``) and the numbers of
+``rag.numbers``; a date ("2022年5月", "May 2022") is not a figure: it does not answer "how many".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.answering.features import kind_shown
+from rag.answering.question import YEAR, Question
+from rag.numbers import number_values
+
+_DATE_PART = re.compile(r"(?<!\d)(?:1[5-9]\d\d|20\d\d)\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?"
+                        r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|(?<!\d)(?:1[5-9]\d\d|20\d\d)(?!\d)")
+_DIGIT = re.compile(r"[0-9０-９]")
+
+CAVEATS = {
+    "figure": {"zh": "所引段落没有给出所问的数字，以下是其中最接近的内容：",
+               "en": "The cited passages give no figure for this; the closest they hold:"},
+    "date": {"zh": "所引段落没有给出所问的时间，以下是其中最接近的内容：",
+             "en": "The cited passages give no date for this; the closest they hold:"},
+    "year": {"zh": "所引段落没有提到{asked}年{held}：",
+             "en": "The cited passages do not mention {asked}{held}:"},
+    "held": {"zh": "，只提到{years}年", "en": "; they speak of {years}"},
+    "name": {"zh": "所引段落没有提到{asked}，以下是其中最接近的内容：",
+             "en": "The cited passages do not mention {asked}; the closest they hold:"},
+}
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """What the quotes lack: ``what`` is "figure", "date", "year" or "name"; for a year, the ``asked`` years not
+    found and the years the quotes do hold (``held``); for a name, the coded names (a session, a conference,
+    a resolution: "UNEA-7", "COP29") not found."""
+
+    what: Literal["figure", "date", "year", "name"]
+    asked: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+
+
+def shows_figure(text: str) -> bool:
+    """A count or amount in ``text``: a digit, or a number word worth more than the "一" of "一个" / "统一",
+    outside dates (a date does not answer "how many")."""
+    rest = _DATE_PART.sub(" ", text)
+    return bool(_DIGIT.search(rest)) or any(v - {1.0} for v in number_values(rest))
+
+
+def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> Unmet | None:
+    """The first thing ``question`` asks that ``quotes`` (the shown sentences) do not hold, or None.
+
+    Args:
+        question: the parsed question.
+        quotes: the texts of the sentences shown as the answer.
+        context: where a named year may hold instead (the cited passages' text and their documents' titles).
+
+    Returns:
+        An ``Unmet`` for a figure asked and none quoted, a date asked and none quoted, or a year or coded name
+        (a name with a digit: "UNEA-7") the question names that neither the quotes nor their context hold;
+        None when nothing is missing. Other names are left to the answer model: an English question's
+        "Sweden" is "瑞典" in Chinese text, and a name is not compared across languages here.
+    """
+    if not quotes:
+        return None
+    text = " ".join(quotes)
+    if "number" in question.kinds and not shows_figure(text):
+        return Unmet("figure")
+    if "date" in question.kinds and kind_shown("date", text) == 0.0:
+        return Unmet("date")
+    around = (text + " " + " ".join(context)).lower()
+    missing = tuple(y for y in question.years if y not in around)
+    if missing:
+        held = tuple(y for y in dict.fromkeys(YEAR.findall(text)) if y not in question.years)
+        return Unmet("year", missing, held)
+    codes = tuple(n for n in question.names if _DIGIT.search(n) and n.lower() not in around)
+    return Unmet("name", codes) if codes else None
+
+
+def caveat(u: Unmet, lang: Literal["zh", "en"]) -> str:
+    """The sentence shown before quotes that miss ``u``, in the reply language."""
+    sep = "、" if lang == "zh" else ", "
+    if u.what == "name":
+        return CAVEATS["name"][lang].format(asked=sep.join(u.asked))
+    if u.what != "year":
+        return CAVEATS[u.what][lang]
+    held = CAVEATS["held"][lang].format(years=sep.join(u.held)) if u.held else ""
+    return CAVEATS["year"][lang].format(asked=sep.join(u.asked), held=held)
