@@ -5,7 +5,7 @@ collections (stop words, cue alternatives, symbols) and its module-level numeric
     python -m eval.rule_count PATH ...   # other trees
 
 A regex is a ``re.compile`` call; a word-list entry is an element of a list, tuple or set literal of two or
-more strings (field-name tuples count too: the count errs high); a numeric constant is a module-level
+more strings, outside type annotations (field-name tuples count too: the count errs high); a numeric constant is a module-level
 ``NAME = <int or float>``.
 """
 
@@ -52,7 +52,8 @@ def count_source(source: str) -> RuleCount:
     """The counts of one module's source."""
     tree = ast.parse(source)
     nodes = list(ast.walk(tree))
-    return RuleCount(1, sum(map(_is_compile, nodes)), sum(map(_strings, nodes)),
+    typing = {id(n.slice) for n in nodes if isinstance(n, ast.Subscript)}  # Literal["zh", "en"] is a type
+    return RuleCount(1, sum(map(_is_compile, nodes)), sum(_strings(n) for n in nodes if id(n) not in typing),
                      sum(1 for s in tree.body if _numeric(s)))
 
 

@@ -13,6 +13,7 @@ NAME = "x"
 _A = re.compile(r"a+")
 STOP = {"the", "of", "a"}
 MIXED = ("x", 1)
+Lang = Literal["zh", "en"]
 def f():
     local = 7
     return re.compile("b"), ["one", "two"], ["alone"]
