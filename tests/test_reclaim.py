@@ -102,6 +102,32 @@ def test_reclaim_does_not_vacuum_while_another_process_has_the_index_open(settin
     assert holder.pid not in (reclaim_module.other_holders(db) or [])
 
 
+def test_a_database_file_longer_than_its_pages_is_vacuumed_back_to_its_size(tmp_path: Path) -> None:
+    """SQLite reads a database's size from its header: bytes past the last page (a VACUUM stopped after it
+    committed, before it truncated the file) show as no free pages, yet only a VACUUM gives them back."""
+    from rag.index.reclaim import reclaim
+
+    chroma = tmp_path / "chroma"
+    chroma.mkdir()
+    db = chroma / "chroma.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (x TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?)", [("氮" * 100,)] * 1000)
+    conn.commit()
+    conn.close()
+    compact = db.stat().st_size
+    with db.open("ab") as f:
+        f.write(b"\0" * (8 << 20))
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0  # SQLite sees nothing to give back
+    conn.close()
+    done = reclaim(chroma)
+    assert done.vacuumed and db.stat().st_size <= compact, done.note
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 1000
+    conn.close()
+
+
 def test_citeqa_docs_shows_the_index_size_on_disk(settings: Settings) -> None:
     from ingest.run import ingest_paths
     from rag.index.store import ChunkStore

@@ -7,7 +7,7 @@ a document of 20 MB was added and removed, the index was 80 times its fresh size
 
 1. removes segment folders that no segment of the database names any more (never the serving generation's,
    nor one being written: their segments are recorded before their folders exist);
-2. when the free pages are worth it, merges the full-text index (FTS5 'optimize', content unchanged) and runs
+2. when the free pages (and any bytes past the database's last page) are worth it, merges the full-text index (FTS5 'optimize', content unchanged) and runs
    SQLite ``VACUUM`` — only when no other process has the database open (Chroma's advice: vacuuming blocks every
    reader and writer), with a short busy timeout.
 
@@ -28,7 +28,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 DB_FILE = "chroma.sqlite3"
 MIN_FREE_BYTES = 4 << 20  # vacuum only when at least this much ...
-MIN_FREE_SHARE = 0.2  # ... and this share of the database file is free pages
+MIN_FREE_SHARE = 0.2  # ... and this share of the database file is free pages (or bytes past its last page)
 BUSY_TIMEOUT_S = 2.0
 _SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -118,9 +118,13 @@ def reclaim(chroma_dir: Path) -> Reclaimed:
     try:
         page = int(conn.execute("PRAGMA page_size").fetchone()[0])
         free = int(conn.execute("PRAGMA freelist_count").fetchone()[0]) * page
-        size = int(conn.execute("PRAGMA page_count").fetchone()[0]) * page
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0]) * page
     finally:
         conn.close()
+    # A file longer than its pages (a VACUUM that committed but was stopped before it truncated the file:
+    # SQLite reads the size from the header and ignores the tail) holds space only a VACUUM gives back.
+    size = max(pages, db.stat().st_size)
+    free += size - pages
     vacuumed, note = False, ""
     if free >= MIN_FREE_BYTES and free >= MIN_FREE_SHARE * size:
         holders = other_holders(db)
