@@ -19,21 +19,15 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 def choose(ranking: Ranking, second_ratio: float, limit: int) -> list[Candidate]:
     """The candidates to quote: per answerable part its best, plus the runner-up when its probability is
-    at least ``second_ratio`` × the best's; no overlapping spans; at most ``limit``; in reading order within
-    each part."""
+    at least ``second_ratio`` × the best's; a sentence two parts choose is quoted once; at most ``limit``; in
+    reading order within each part."""
     chosen: list[Candidate] = []
     for pr, confident in zip(ranking.parts, ranking.part_answerable, strict=True):
         if not confident or not pr.candidates:
             continue
         order = pr.order
-        picked = [order[0]]
-        best = pr.probability(order[0])
-        for i in order[1:]:
-            if pr.probability(i) < second_ratio * best:
-                break
-            if not any(_overlaps(pr.candidates[i], pr.candidates[j]) for j in picked):
-                picked.append(i)
-                break
+        picked = order[:2] if len(order) > 1 and pr.probability(order[1]) >= second_ratio * pr.probability(order[0]) \
+            else order[:1]
         new = [pr.candidates[i] for i in picked if not any(_overlaps(pr.candidates[i], c) for c in chosen)]
         new.sort(key=lambda c: (c.passage.n, c.start))
         chosen.extend(new)
