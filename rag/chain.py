@@ -64,20 +64,20 @@ class _Run:
         self.retrieved: list[Passage] = []
         self.answerer_name = components.answerer.name
         self.confidence = 0.0
-        self.caveat = ""
 
     def mode(self) -> dict[str, str]:
         return {"retrieval": self.c.mode, "label": self.c.retriever.label, "answerer": self.answerer_name,
                 "notice": " ".join(dict.fromkeys(self.notices))}
 
-    def answer(self, text: str, refused: bool, enforced: Enforced | None = None, final: bool = True) -> Answer:
+    def answer(self, text: str, refused: bool, enforced: Enforced | None = None, final: bool = True,
+               caveat: str = "") -> Answer:
         timings = dict(self.timings, total_s=time.perf_counter() - self.t0)
         sentences = enforced.sentences if enforced and final and not refused else []
         cited = {n for s in sentences for n in s.citations}
         passages = [p for p in self.retrieved if p.n in cited] if sentences else self.retrieved[:OFFERED]
         answer = Answer(self.q.text, self.q.lang, text, refused, sentences, passages if final else [],
                         self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [],
-                        self.confidence, "" if refused else self.caveat)
+                        self.confidence, caveat)
         return renumber(answer) if final else answer  # citations numbered [1], [2], … as they first appear
 
     def refusal(self, reason: str = "", enforced: Enforced | None = None, lead: str | None = None) -> Answer:
@@ -184,10 +184,9 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
     cited = {n for s in enforced.sentences for n in s.citations}
     missing = unmet(run.q, [s.text for s in enforced.sentences],
                     [t for p in run.retrieved if p.n in cited for t in (p.chunk.text, p.chunk.title)])
-    if missing is not None:  # the quotes are the closest the documents hold, not the answer: say so first
-        run.caveat = caveat(missing, run.q.reply_lang)
-        shown = f"{run.caveat}\n{shown}"
-    yield run.answer(shown, False, enforced)
+    # the quotes are the closest the documents hold, not the answer: say so first
+    note = caveat(missing, run.q.reply_lang) if missing is not None else ""
+    yield run.answer(f"{note}\n{shown}" if note else shown, False, enforced, caveat=note)
 
 
 def _retry(run: _Run, answerer: Answerer, history: Sequence[Turn], draft: str, first: Enforced,

@@ -4,24 +4,19 @@ passages give no figure for this; the closest they hold:"), so a neighbouring fa
 answer to a near-miss question. The learned answerability model decides whether to answer at all; this
 decides how the answer is framed.
 
-The shapes are the answer kinds' own (``rag.answering.features.kind_shown``) and the numbers of
-``rag.numbers``; a date ("2022年5月", "May 2022") is not a figure: it does not answer "how many".
+The shapes are the answer kinds' own (``rag.answering.features.kind_shown`` and its ``DATE``) and the numbers
+of ``rag.numbers``; a date ("2022年5月", "May 2022") is not a figure: it does not answer "how many".
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.answering.features import kind_shown
+from rag.answering.features import DATE, kind_shown
 from rag.answering.question import YEAR, Question
 from rag.numbers import number_values
-
-_DATE_PART = re.compile(r"(?<!\d)(?:1[5-9]\d\d|20\d\d)\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?"
-                        r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|(?<!\d)(?:1[5-9]\d\d|20\d\d)(?!\d)")
-_DIGIT = re.compile(r"[0-9０-９]")
 
 CAVEATS = {
     "figure": {"zh": "所引段落没有给出所问的数字，以下是其中最接近的内容：",
@@ -50,8 +45,8 @@ class Unmet:
 def shows_figure(text: str) -> bool:
     """A count or amount in ``text``: a digit, or a number word worth more than the "一" of "一个" / "统一",
     outside dates (a date does not answer "how many")."""
-    rest = _DATE_PART.sub(" ", text)
-    return bool(_DIGIT.search(rest)) or any(v - {1.0} for v in number_values(rest))
+    rest = DATE.sub(" ", text)
+    return any(c.isdigit() for c in rest) or any(v - {1.0} for v in number_values(rest))
 
 
 def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> Unmet | None:
@@ -80,7 +75,7 @@ def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> 
     if missing:
         held = tuple(y for y in dict.fromkeys(YEAR.findall(text)) if y not in question.years)
         return Unmet("year", missing, held)
-    codes = tuple(n for n in question.names if _DIGIT.search(n) and n.lower() not in around)
+    codes = tuple(n for n in question.names if any(c.isdigit() for c in n) and n.lower() not in around)
     return Unmet("name", codes) if codes else None
 
 

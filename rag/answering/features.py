@@ -67,7 +67,7 @@ def without_dense(rows: np.ndarray, names: Sequence[str], dense: Sequence[str]) 
 
 
 _DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿两〇零]+[个名次位年月日%％]")
-_DATE = re.compile(r"(?<!\d)(1[0-9]\d\d|20\d\d)(?!\d)|\d{1,2}\s*月|\d{1,2}\s*日|世纪|年代|"
+DATE = re.compile(r"(?<!\d)(1[0-9]\d\d|20\d\d)(?!\d)|\d{1,2}\s*月|\d{1,2}\s*日|世纪|年代|"
                    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 _REASON = re.compile(r"因为|由于|因此|为了|以便|导致|所以|原因|旨在|\bbecause\b|\bdue to\b|\bin order to\b|\bso that\b",
                      re.I)
@@ -76,7 +76,7 @@ _ENUMERATION = re.compile(r"[、；;]|\([a-z]\)|（[a-z一二三四五六七八�
 
 def kind_shown(kind: str, text: str) -> float | None:
     """1.0 when ``text`` shows what the kind asks for, 0.0 when not, None when the kind has no shape."""
-    pattern = {"number": _DIGIT, "date": _DATE, "reason": _REASON, "list": _ENUMERATION}.get(kind)
+    pattern = {"number": _DIGIT, "date": DATE, "reason": _REASON, "list": _ENUMERATION}.get(kind)
     if pattern is None:
         return None
     return 1.0 if pattern.search(text) else 0.0
