@@ -103,7 +103,7 @@ def featurise(name: str, items: Sequence[EvalItem], components, leave_out: str) 
                          len(item.key_facts) if answerable else 0, left_out)
             for pr in parts:
                 ex.parts.append(pr.rows)
-                ex.passages.append(model.passage_scores(pr.part, passages))
+                ex.passages.append(model.passage_scores(q, pr.part, passages))
                 facts = len(item.key_facts) if answerable else 0
                 hits = np.zeros((len(pr.candidates), facts), dtype=bool)
                 for i, c in enumerate(pr.candidates):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answering.features import dense_probe
+from rag.answering.question import parse_question
 from rag.chain import ZH_QUOTE_NOTICE, ask
 from rag.index.dictionary import build_reverse, clean_gloss, load_glossary, parse_line
 from rag.index.english import lemmas, zh_numeral
@@ -85,6 +87,20 @@ def test_fan_out_per_word_is_limited_and_first_glosses_rank_first(translator):
     alts = translator.translate("reduce").groups[0].alts
     assert len(alts) == FANOUT and all(conf == 1.0 for _, conf in alts[:2])
     assert {a for a, _ in alts} <= {"减少", "降低", "削减", "缩小", "减轻"}
+
+
+def test_an_english_question_is_embedded_with_the_best_rendering_of_each_concept_found(translator):
+    assert translator.probe("Which countries met in Nairobi about mangroves?") == \
+        "Which countries met in Nairobi about mangroves? 国家 内罗毕 红树林"
+    assert translator.probe("What about quasars?") == "What about quasars?"  # nothing rendered: as asked
+
+
+def test_the_answer_model_reads_english_parts_with_their_renderings_and_chinese_parts_as_asked(translator):
+    en = parse_question("Which countries met in Nairobi?")
+    assert dense_probe(en, en.parts[0], translator) == "Which countries met in Nairobi? 国家 内罗毕"
+    assert dense_probe(en, en.parts[0], None) == en.parts[0]
+    zh = parse_question("哪些国家在内罗毕开会？")
+    assert dense_probe(zh, zh.parts[0], translator) == zh.parts[0]
 
 
 def test_latin_tokens_and_numbers_in_the_text_stand_for_themselves_and_absent_ones_are_absent(translator):

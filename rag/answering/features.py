@@ -22,7 +22,6 @@ from rag.answering.candidates import Candidate
 from rag.answering.question import Question, content
 from rag.answering.signals import (
     TermWeights,
-    Translator,
     Vectors,
     alignment,
     coverage,
@@ -32,6 +31,7 @@ from rag.answering.signals import (
     unknown_share,
 )
 from rag.index.lexical import tokenize
+from rag.index.retrieve import Translator
 from rag.numbers import number_values
 from rag.types import Passage
 
@@ -103,6 +103,12 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def dense_probe(question: Question, part: str, translator: Translator | None) -> str:
+    """What the embedding model reads for a question part: for an English question over the Chinese text,
+    the part with its concepts' Chinese renderings (``Translator.probe``); otherwise the part itself."""
+    return translator.probe(part) if translator is not None and question.lang == "en" else part
+
+
 def _alignments(part: str, cands: Sequence[Candidate], passages: Sequence[Passage], vectors: Vectors,
                 cos: np.ndarray, pcos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Token alignment (mean, lowest third) of the question with each candidate (its tokens as read in its
@@ -119,7 +125,7 @@ def _alignments(part: str, cands: Sequence[Candidate], passages: Sequence[Passag
 
 def passage_scores(part: str, texts: Sequence[str], vectors: Vectors) -> np.ndarray:
     """Rows: the pooled cosine and the token alignment (mean, lowest third) of the question with each of
-    ``texts``."""
+    ``texts``. ``part``: the question part as the embedder reads it (``dense_probe``)."""
     if not texts:
         return np.zeros((3, 0))
     cos = vectors.documents(list(texts)) @ vectors.query(part)
@@ -153,7 +159,8 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
     if not cands:
         return np.zeros((0, len(CANDIDATE_FEATURES)))
     passages = list({id(c.passage): c.passage for c in cands}.values())
-    q = vectors.query(part)
+    probe = dense_probe(question, part, translator)
+    q = vectors.query(probe)
     cos = vectors.documents([c.text for c in cands]) @ q
     pcos_by = dict(zip(map(id, passages), vectors.documents([p.chunk.text for p in passages]) @ q, strict=True))
     pcos = np.array([pcos_by[id(c.passage)] for c in cands])
@@ -161,7 +168,7 @@ def candidate_features(question: Question, part: str, kind: str, cands: Sequence
     ptoks = {id(p): set(tokenize(p.chunk.text)) for p in passages}
     lex = np.array([coverage(asked, set(tokenize(c.text))) for c in cands])
     cos_rank = _ranks(cos)
-    align, palign = _alignments(part, cands, passages, vectors, cos, pcos)
+    align, palign = _alignments(probe, cands, passages, vectors, cos, pcos)
     groups = translator.query(part) if translator is not None and question.lang == "en" else None
     unknown = unknown_share(asked, weights)
     shares = retriever_shares(question, list(retrieved) or passages)

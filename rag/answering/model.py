@@ -18,11 +18,13 @@ from rag.answering.features import (
     DENSE_CANDIDATE,
     answerable_features,
     candidate_features,
+    dense_probe,
     passage_scores,
     without_dense,
 )
 from rag.answering.question import Question
-from rag.answering.signals import TermWeights, Translator, Vectors
+from rag.answering.signals import TermWeights, Vectors
+from rag.index.retrieve import Translator
 from rag.params import AnswerParams, Linear
 from rag.types import Passage
 
@@ -118,9 +120,10 @@ class AnswerModel:
             out.append(PartRanking(part, cands, rows, np.zeros(len(cands))))
         return out
 
-    def passage_scores(self, part: str, passages: Sequence[Passage]) -> np.ndarray:
+    def passage_scores(self, question: Question, part: str, passages: Sequence[Passage]) -> np.ndarray:
         """The top five passages' ``passage_scores`` (cosine and token alignment with the part)."""
-        return passage_scores(part, [p.chunk.text for p in passages[:5]], self.vectors)
+        return passage_scores(dense_probe(question, part, self.translator), [p.chunk.text for p in passages[:5]],
+                              self.vectors)
 
     def rank(self, question: Question, passages: Sequence[Passage]) -> Ranking:
         if tuple(self.params.candidate_features) != CANDIDATE_FEATURES or \
@@ -136,7 +139,7 @@ class AnswerModel:
             if not dense:
                 pr.rows = without_dense(pr.rows, CANDIDATE_FEATURES, DENSE_CANDIDATE)
             pr.logits = apply(ranker, pr.rows)
-            row = answerable_features(pr.logits, pr.rows, pr.candidates, self.passage_scores(pr.part, passages))
+            row = answerable_features(pr.logits, pr.rows, pr.candidates, self.passage_scores(question, pr.part, passages))
             rows.append(row if dense else without_dense(row, ANSWERABLE_FEATURES, DENSE_ANSWERABLE))
         arows = np.asarray(rows)
         confidence = [float(p) for p in sigmoid(apply(judge, arows))] if len(arows) else []

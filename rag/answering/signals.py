@@ -32,12 +32,6 @@ class Embedder(Protocol):
     def id(self) -> str: ...
 
 
-class Translator(Protocol):
-    """English → the Chinese renderings found in the indexed text (``rag.index.translate``)."""
-
-    def query(self, question: str) -> list[tuple[tuple[str, float], ...]]: ...
-
-
 def matching_form(text: str) -> str:
     """NFKC, lower case, digit groups joined, no whitespace: how renderings are compared with text."""
     return re.sub(r"\s+", "", normalise(text))

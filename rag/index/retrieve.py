@@ -43,6 +43,10 @@ class Translator(Protocol):
 
     def query(self, question: str) -> list[tuple[tuple[str, float], ...]]: ...
 
+    def probe(self, question: str) -> str:
+        """The question as a multilingual embedder should read it (with its concepts' renderings)."""
+        ...
+
 
 def number(passages: list[Passage]) -> list[Passage]:
     for i, p in enumerate(passages, start=1):

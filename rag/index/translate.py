@@ -278,6 +278,12 @@ class Translator:
         """The renderings of each rendered group of ``question``, for ``LexicalIndex.search_groups``."""
         return [g.alts for g in self.translate(question).found]
 
+    def probe(self, question: str) -> str:
+        """What a multilingual embedding model reads for ``question``: the question followed by the best
+        rendering of each of its concepts, a code-mixed query (the model matches Chinese text more surely on
+        Chinese words than across languages)."""
+        return " ".join([question, *(g.alts[0][0] for g in self.translate(question).found)])
+
 
 def _phrase_keys(words: list[str]) -> list[str]:
     """Lookup forms of a phrase: as written (hyphens as spaces), then with its last word's lemmas
