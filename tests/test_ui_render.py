@@ -228,6 +228,14 @@ def test_a_source_card_names_the_passage_as_an_analyst_cites_it_and_links_to_it(
     assert link == f"?passage=000_7b030ac21b7d218f.txt%3A5&amp;span={start}-{end}"
 
 
+def test_superscripts_written_as_markup_in_a_document_show_as_superscripts_and_nothing_else_does():
+    text = "估计可实现 30% 至 40% 的循环率。<sup>2</sup> 二氧化硫（SO<sub>2</sub>）。<sup><b>x</b></sup> <sup>3"
+    a = answer(answer="x[1]", sentences=[Sentence("x[1]", [1])], passages=[Passage(chunk(1, text), 0.5, n=1)])
+    html = render_sources(a, 0)
+    assert "循环率。<sup>2</sup>" in html and "SO<sub>2</sub>" in html and "&lt;sup&gt;2" not in html
+    assert "<b>" not in html and "&lt;sup&gt;&lt;b&gt;x" in html and "&lt;sup&gt;3" in html
+
+
 def test_the_highlight_covers_the_source_span_the_answerer_recorded_even_for_a_cleaned_quote():
     text = "4. 会员国提名了超过 75 名联络人2参加工作组。另一句。"
     start, end = text.index("会员国"), text.index("另一句")

@@ -22,6 +22,7 @@ from ui.support import cited_spans, closest_note, supporting_spans
 
 __all__ = ["supporting_spans"]  # part of this module's API (the chat's highlight), kept in ui.support
 _NUM_RE = re.compile(r"\d+")
+_SCRIPT_PAIR = re.compile(r"&lt;(su[pb])&gt;([^&<>]{1,12})&lt;/\1&gt;", re.I)
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,11 @@ class Status:
 
 
 def esc(text: str) -> str:
-    """Escape for HTML text and attributes; line breaks become <br> so no blank line ever appears."""
+    """Escape for HTML text and attributes; line breaks become <br> so no blank line ever appears, and the
+    superscripts and subscripts that documents write as markup ("循环率。<sup>2</sup>", "SO<sub>2</sub>") are
+    shown as such, not as tags (only a whole, short pair: what it encloses stays escaped)."""
     out = html.escape(text, quote=True)
+    out = _SCRIPT_PAIR.sub(r"<\1>\2</\1>", out)
     return out.replace("\r\n", "\n").replace("\n", "<br>")
 
 
