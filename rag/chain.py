@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from rag.answering.base import Answerer
 from rag.answering.constraints import caveat, unmet
@@ -87,17 +88,36 @@ class _Run:
 
 
 def retrieve(components: Components, question: Question, k: int) -> list[Passage]:
-    """The passages for ``question``. A follow-up (one that carries an earlier question) fuses the ranking of
-    the question with what it carries (finds the topic) and of the question as asked (what it asks now)."""
+    """The passages for ``question`` read with what it carries from the conversation: the ranking of the
+    question with the earlier exchange (finds the topic) fused with that of the question as asked (what it
+    asks now). Without a conversation, the question's own passages."""
     first = components.retriever.retrieve(question.search_text, k, question.lang)
     if not question.carried:
         return first
     second = components.retriever.retrieve(question.text, k, question.lang)
-    by_id = {p.chunk.id: p for p in second + first}
+    by_id = {p.chunk.id: p for p in first + second}  # a passage both find keeps its scores for the question as asked
     params = load_params()
     fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in second]], [params.answer.carried_weight, 1.0],
                 params.fusion.rrf_k(question.lang))
     return number([by_id[cid] for cid, _ in fused][:k])
+
+
+def read(components: Components, question: Question, k: int) -> tuple[list[Passage], Ranking]:
+    """The passages and the answer model's ranking for ``question``. A question asked in a conversation is
+    read with what it carries (``retrieve``) and also alone; the reading alone wins when the model answers it
+    and is more confident in it: a new topic is answered from its own passages, a question that leans on the
+    conversation ("which countries is it piloted in?") from the carried ones, and a refusal offers the
+    passages of the conversation's topic."""
+    passages = retrieve(components, question, k)
+    ranking = components.model.rank(question, passages)
+    if not question.carried:
+        return passages, ranking
+    alone = replace(question, carried="")
+    own = retrieve(components, alone, k)
+    own_ranking = components.model.rank(alone, own)
+    if own_ranking.answerable and own_ranking.confidence > ranking.confidence:
+        return own, own_ranking
+    return passages, ranking
 
 
 def _draft(run: _Run, answerer: Answerer, history: Sequence[Turn], stream: bool) -> Iterator[str]:
@@ -142,16 +162,14 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
         return
     refresh(components)
     t = time.perf_counter()
-    run.retrieved = retrieve(components, run.q, k or components.settings.top_k)
+    run.retrieved, ranking = read(components, run.q, k or components.settings.top_k)
     run.timings["retrieve_s"] = time.perf_counter() - t
     if not run.retrieved and components.store.version() is None:
         yield run.refusal("The index is empty — run `citeqa ingest` first.")
         return
     t = time.perf_counter()
     extractive = components.extractive
-    ranking: Ranking = components.model.rank(run.q, run.retrieved)
     run.confidence = ranking.confidence
-    run.timings["answer_s"] = time.perf_counter() - t
     answerer = components.answerer
     enforced: Enforced | None = None
     # The extractive answer is the model's own call; an LLM drafts from the passages and its draft is enforced

@@ -72,6 +72,16 @@ def test_follow_up_carries_the_previous_question_into_retrieval(corpus_component
     assert "阿尔及利亚" in answer.answer and "尼日利亚" in answer.answer
 
 
+def test_a_new_question_after_an_unrelated_one_is_answered_as_if_asked_alone(corpus_components):
+    question = "《水俣公约》为什么以一座日本城市命名？"
+    alone = ask(question, corpus_components)
+    history = [{"role": "user", "content": "环境署的国际甲烷排放观测站在2024年前九个月通报了多少起甲烷泄漏？"},
+               {"role": "assistant", "content": "通报了1066起泄漏事件。"}]
+    after = ask(question, corpus_components, history=history)
+    assert not alone.refused and "汞" in alone.answer
+    assert after.answer == alone.answer and [p.chunk.id for p in after.passages] == [p.chunk.id for p in alone.passages]
+
+
 def test_follow_up_whose_answer_is_absent_is_refused_not_answered_from_another_topic(corpus_components):
     history = [{"role": "user", "content": "环境署和联合国开发计划署在加沙做什么？"},
                {"role": "assistant", "content": "正在为加沙人民清理和管理约5000万吨废墟残渣提供技术支持[1]。"}]
