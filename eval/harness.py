@@ -64,16 +64,18 @@ def _index(settings: Settings, store: ChunkStore, components: Components, always
 def evaluate(settings: Settings, questions: Sequence[Path] = (), out_dir: Path | None = None, *,
              with_baselines: bool = False, rank_k: int = 10, progress: Progress | None = None,
              limit: int | None = None, lang: str | None = None, benchmark: str | None = None,
-             declared_tuned: bool = False, scorers: Sequence[ItemScorer] = ()) -> EvalOutcome:
+             declared_tuned: bool = False, scorers: Sequence[ItemScorer] = (),
+             unrelated_first: bool = False) -> EvalOutcome:
     """Load the question files (or the benchmark's), make sure the index holds their corpus, run citeqa (and the
-    baselines) on every item and write the outputs to ``out_dir``. ``lang`` keeps one language's questions."""
+    baselines) on every item and write the outputs to ``out_dir``. ``lang`` keeps one language's questions;
+    ``unrelated_first`` asks each after an unrelated question (``eval.sets.after_unrelated``)."""
     from eval.baselines import Baseline, build_baselines
     from eval.benchmarks import benchmark as get_benchmark
     from eval.benchmarks import benchmark_settings
     from eval.provenance import code_version, set_info
     from eval.relevance import Relevance
     from eval.report import write_outputs
-    from eval.sets import check_evidence, default_eval_path, load_eval_sets
+    from eval.sets import after_unrelated, check_evidence, default_eval_path, load_eval_sets
     from rag.components import build_components
 
     started = time.perf_counter()
@@ -87,6 +89,7 @@ def evaluate(settings: Settings, questions: Sequence[Path] = (), out_dir: Path |
     items, problems = load_eval_sets(files)
     items = [i for i in items if lang is None or i.lang == lang]
     items = items[:limit] if limit else items
+    items = after_unrelated(items) if unrelated_first else items
     store = ChunkStore.open(settings)
     components = build_components(settings, store)
     notices = _index(settings, store, components, always=bench is not None)
@@ -110,7 +113,7 @@ def evaluate(settings: Settings, questions: Sequence[Path] = (), out_dir: Path |
     config = {**settings.public_dict(), "mode": mode, "questions": [str(f) for f in files], "rank_k": rank_k,
               "top_k": settings.top_k, "index_version": store.version(), "documents": len(relevance.texts),
               "chunks": len(store.chunks()), "baselines": [b.name for b in baselines],
-              "benchmark": bench.name if bench else None, "lang": lang,
+              "benchmark": bench.name if bench else None, "lang": lang, "after_unrelated": unrelated_first,
               "sets": [set_info(f, per_file.get(str(f), 0), declared_tuned).to_dict() for f in files],
               "embedding_model": embedder.name if embedder is not None else "none (lexical-only)",
               "code_version": version,

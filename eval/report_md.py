@@ -105,7 +105,9 @@ def header(config: Mapping[str, Any], main: Breakdown) -> list[str]:
               f"- **Answerer**: {mode.get('answerer', '?')}",
               f"- **Code**: {config.get('code_version')}",
               f"- **Questions**: {main['overall']['n']} ({main['overall'].get('n_answerable', '?')} answerable); "
-              f"k (ranking) = {config.get('rank_k')}, top_k (answerer) = {config.get('top_k')}", ""]
+              f"k (ranking) = {config.get('rank_k')}, top_k (answerer) = {config.get('top_k')}"
+              + ("; each asked after an unrelated question (`--after-unrelated`)" if config.get("after_unrelated") else ""),
+              ""]
     sets = config.get("sets") or []
     if sets:
         lines += ["Question sets and what they were used for:", ""]

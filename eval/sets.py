@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -278,3 +278,22 @@ def check_files(paths: Sequence[Path], corpus_dir: Path) -> tuple[list[EvalItem]
     against the documents of ``corpus_dir`` (what ``citeqa eval --check`` prints)."""
     items, problems = load_eval_sets(list(paths))
     return items, problems + check_evidence(items, corpus_raws(corpus_dir))
+
+
+def after_unrelated(items: Sequence[EvalItem]) -> list[EvalItem]:
+    """Each item asked after an unrelated question: its history becomes the question (and reference answer) of
+    the item half the set away that is on other documents (the next such one; deterministic). Measures that a
+    conversation's earlier turns do not spoil a new question (the chat reads every question after the first
+    with the conversation). Items that already have a history, and sets of one document, stay as they are."""
+    out: list[EvalItem] = []
+    n = len(items)
+    for i, item in enumerate(items):
+        other = next((items[(i + n // 2 + j) % n] for j in range(n)
+                      if not set(items[(i + n // 2 + j) % n].docs) & set(item.docs)), None)
+        if item.history or other is None:
+            out.append(item)
+            continue
+        turns = (Turn("user", other.question),) + ((Turn("assistant", other.answer),) if other.answer else ())
+        out.append(replace(item, history=turns))
+    return out
+

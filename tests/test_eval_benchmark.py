@@ -100,6 +100,19 @@ def test_cli_benchmark_in_english_reuses_the_benchmark_index(zh_run, settings: S
     assert counted["en"] == pytest.approx(metrics["by_lang"]["en"]["key_fact_recall"], abs=0.02)
 
 
+def test_cli_benchmark_asked_after_unrelated_questions_says_so_in_its_report(zh_run, settings: Settings, tmp_path: Path):
+    from ui.cli import app
+
+    out = tmp_path / "out-unrelated"
+    result = CliRunner().invoke(app, ["--index-dir", str(settings.index_dir), "--embed-model", "none", "eval",
+                                      "--benchmark", "xquad", "--lang", "zh", "--limit", "6", "--after-unrelated",
+                                      "--no-baselines", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "each asked after an unrelated question" in (out / "report.md").read_text(encoding="utf-8")
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["overall"]["n"] == 6 and metrics["config"]["after_unrelated"] is True
+
+
 def test_unknown_benchmark_is_a_clear_error_naming_the_choices(settings: Settings):
     from ui.cli import app
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from eval.sets import (
     TYPES,
+    EvalItem,
+    after_unrelated,
     check_evidence,
     check_files,
     default_eval_path,
@@ -14,6 +17,7 @@ from eval.sets import (
     load_eval_sets,
     shipped_eval_path,
 )
+from rag.types import Turn
 
 
 def test_shipped_dev_set_loads_without_problems():
@@ -126,3 +130,18 @@ def test_check_option_validates_a_shipped_set_by_name_and_fails_on_missing_evide
     assert result.exit_code == 1
     assert "evidence[1] not found" in result.output and "1 problem(s)" in result.output
     assert not (tmp_path / "index").exists()  # nothing was indexed
+
+
+def test_asked_after_an_unrelated_question_each_item_gets_another_documents_question_as_its_history():
+    items = [EvalItem(f"q{i}", "zh", f"问题{i}？", True, "fact", docs=(f"d{i % 3}.txt",), answer=f"答{i}")
+             for i in range(6)]
+    items.append(EvalItem("f", "zh", "那呢？", True, "followup", docs=("d0.txt",), history=(Turn("user", "原来的问题"),)))
+    out = after_unrelated(items)
+    for before, after in zip(items[:6], out[:6], strict=True):
+        other = next(i for i in items if i.question == after.history[0].content)
+        reply = (Turn("assistant", other.answer),) if other.answer else ()
+        assert after.history == (Turn("user", other.question), *reply)
+        assert not set(other.docs) & set(before.docs) and replace(after, history=()) == before
+    assert out[6] == items[6]  # a follow-up keeps its own conversation
+    assert after_unrelated([items[0], items[3]]) == [items[0], items[3]]  # one document: nothing is unrelated
+

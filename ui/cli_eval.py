@@ -50,6 +50,9 @@ def eval_command(
     baselines: bool = typer.Option(True, "--baselines/--no-baselines",
                                    help="Also run the simpler pipelines (naive, dense, BM25) on the same questions."),
     limit: int = typer.Option(None, "--limit", min=1, help="Only the first N questions (a quick look)."),
+    unrelated: bool = typer.Option(False, "--after-unrelated",
+                                   help="Ask each question after an unrelated one (another document's question as "
+                                        "the conversation so far): a new topic must be answered as if asked alone."),
     check: bool = typer.Option(False, "--check", help="Only validate the question files (schema, and every evidence "
                                "string found verbatim in its documents); no index, nothing run."),
 ) -> None:
@@ -103,7 +106,8 @@ def eval_command(
         try:
             outcome = evaluate(settings, list(questions or []), out, with_baselines=baselines,
                                rank_k=max(10, k or 0), progress=progress, limit=limit, lang=lang,
-                               benchmark=benchmark, declared_tuned=tuned, scorers=scorers)
+                               benchmark=benchmark, declared_tuned=tuned, scorers=scorers,
+                               unrelated_first=unrelated)
         except (StoreError, FileNotFoundError) as exc:
             raise _fail(str(exc)) from exc
     for problem in outcome.problems:
