@@ -82,14 +82,14 @@ def _components(corpus: Path, index: Path):  # type: ignore[no-untyped-def]
 def featurise(name: str, items: Sequence[EvalItem], components, leave_out: str) -> list[Example]:  # type: ignore[no-untyped-def]
     """Examples for ``items``; answerable ones also asked again without their ``leave_out`` ("doc" or
     "evidence") passages, as negatives."""
-    from rag.chain import read
+    from rag.chain import retrieve
     from rag.index.retrieve import number
 
     model = components.model
     out: list[Example] = []
     for n, item in enumerate(items):
         q = parse_question(item.question, item.history)
-        wide, _ = read(components, q, TOP_K + 12)
+        wide = retrieve(components, q, TOP_K + 12)  # a follow-up as read with its conversation
         variants = [(item.answerable, wide[:TOP_K], False)]
         if item.answerable:
             if leave_out == "doc":
