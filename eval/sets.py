@@ -288,12 +288,11 @@ def after_unrelated(items: Sequence[EvalItem]) -> list[EvalItem]:
     out: list[EvalItem] = []
     n = len(items)
     for i, item in enumerate(items):
-        other = next((items[(i + n // 2 + j) % n] for j in range(n)
-                      if not set(items[(i + n // 2 + j) % n].docs) & set(item.docs)), None)
+        ahead = (items[(i + n // 2 + j) % n] for j in range(n))
+        other = next((o for o in ahead if not set(o.docs) & set(item.docs)), None)
         if item.history or other is None:
             out.append(item)
             continue
         turns = (Turn("user", other.question),) + ((Turn("assistant", other.answer),) if other.answer else ())
         out.append(replace(item, history=turns))
     return out
-

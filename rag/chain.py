@@ -88,36 +88,38 @@ class _Run:
 
 
 def retrieve(components: Components, question: Question, k: int) -> list[Passage]:
-    """The passages for ``question`` read with what it carries from the conversation: the ranking of the
-    question with the earlier exchange (finds the topic) fused with that of the question as asked (what it
-    asks now). Without a conversation, the question's own passages."""
+    """The passages for ``question`` read with what it carries from the conversation (``with_conversation``);
+    without a conversation, the question's own passages."""
+    own = components.retriever.retrieve(question.text, k, question.lang)
+    return with_conversation(components, question, own, k) if question.carried else own
+
+
+def with_conversation(components: Components, question: Question, own: list[Passage], k: int) -> list[Passage]:
+    """The ranking of the question with the earlier exchange (finds the topic) fused with ``own``, that of the
+    question as asked (what it asks now). New passage objects: ``own`` keeps its numbering."""
     first = components.retriever.retrieve(question.search_text, k, question.lang)
-    if not question.carried:
-        return first
-    second = components.retriever.retrieve(question.text, k, question.lang)
-    by_id = {p.chunk.id: p for p in first + second}  # a passage both find keeps its scores for the question as asked
+    by_id = {p.chunk.id: p for p in first + own}  # a passage both find keeps its scores for the question as asked
     params = load_params()
-    fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in second]], [params.answer.carried_weight, 1.0],
+    fused = rrf([[p.chunk.id for p in first], [p.chunk.id for p in own]], [params.answer.carried_weight, 1.0],
                 params.fusion.rrf_k(question.lang))
-    return number([by_id[cid] for cid, _ in fused][:k])
+    return number([replace(by_id[cid]) for cid, _ in fused][:k])
 
 
 def read(components: Components, question: Question, k: int) -> tuple[list[Passage], Ranking]:
     """The passages and the answer model's ranking for ``question``. A question asked in a conversation is
-    read with what it carries (``retrieve``) and also alone; the reading alone wins when the model answers it
-    and is more confident in it: a new topic is answered from its own passages, a question that leans on the
-    conversation ("which countries is it piloted in?") from the carried ones, and a refusal offers the
-    passages of the conversation's topic."""
-    passages = retrieve(components, question, k)
-    ranking = components.model.rank(question, passages)
+    read with what it carries (``with_conversation``) and also alone; the reading alone wins when the model
+    answers it and is more confident in it: a new topic is answered from its own passages, a question that
+    leans on the conversation ("which countries is it piloted in?") from the carried ones, and a refusal
+    offers the passages of the conversation's topic."""
+    own = components.retriever.retrieve(question.text, k, question.lang)
+    own_ranking = components.model.rank(question, own)
     if not question.carried:
-        return passages, ranking
-    alone = replace(question, carried="")
-    own = retrieve(components, alone, k)
-    own_ranking = components.model.rank(alone, own)
+        return own, own_ranking
+    carried = with_conversation(components, question, own, k)
+    ranking = components.model.rank(question, carried)
     if own_ranking.answerable and own_ranking.confidence > ranking.confidence:
         return own, own_ranking
-    return passages, ranking
+    return carried, ranking
 
 
 def _draft(run: _Run, answerer: Answerer, history: Sequence[Turn], stream: bool) -> Iterator[str]:
