@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from rag.answering.base import Answerer
-from rag.answering.constraints import caveat, unmet
+from rag.answering.constraints import caveat, refuses, unmet
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.model import Ranking
 from rag.answering.question import Question, parse_question
@@ -204,6 +204,9 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
     cited = {n for s in enforced.sentences for n in s.citations}
     missing = unmet(run.q, [s.text for s in enforced.sentences],
                     [t for p in run.retrieved if p.n in cited for t in (p.chunk.text, p.chunk.title)])
+    if missing is not None and refuses(missing):  # quotes without the kind of thing asked are not its answer
+        yield run.refusal(lead=caveat(missing, run.q.reply_lang))
+        return
     # the quotes are the closest the documents hold, not the answer: say so first
     note = caveat(missing, run.q.reply_lang) if missing is not None else ""
     yield run.answer(f"{note}\n{shown}" if note else shown, False, enforced, caveat=note)

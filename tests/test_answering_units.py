@@ -30,8 +30,10 @@ def _passage(text: str, n: int = 1, kind: str = "body") -> Passage:
     ("工作组开展了哪些活动？", "list"), ("How many points did the defense surrender?", "number"),
     ("When did the war end?", "date"), ("Why was the plan dropped?", "reason"), ("Who led the army?", "person"),
     ("Where is the museum?", "place"), ("What is the capital?", "other"),
+    ("How old was he when he won the title?", "number"), ("Who was king when the war began?", "person"),
+    ("普利斯特里在哪一年发现了氧气？", "date"), ("议会选举多久举行一次？", "number"), ("还有哪位领袖在巴黎深造？", "person"),
 ])
-def test_the_asked_for_kind_is_read_from_the_interrogative(question, kind):
+def test_the_asked_for_kind_is_read_from_the_first_interrogative(question, kind):
     assert parse_question(question).kind == kind
 
 

@@ -127,7 +127,7 @@ def test_a_refusal_says_so_and_names_what_the_closest_passages_were_about_in_the
 
 
 def test_a_caveated_answer_is_marked_apart_from_a_plain_answer_with_its_caveat_first():
-    note = "所引段落没有给出所问的数字，以下是其中最接近的内容："
+    note = "所引段落没有提到2020年，只提到2024年："
     html = render_answer(answer(answer=f"{note}\n会员国提名了超过 75 名联络人【2】。", caveat=note), 0)
     assert 'class="citeqa-answer caveated"' in html and html.index(note) < html.index('class="cite"')
     assert "caveated" not in render_answer(answer(), 0)

@@ -1,8 +1,12 @@
-"""What a question asks that the quoted sentences do not hold: a figure for "how many", a date for "when", or
-a year or coded name ("UNEA-7", "COP29") the question names. An answer whose quotes miss it is shown with a caveat that says so ("the cited
-passages give no figure for this; the closest they hold:"), so a neighbouring fact is never presented as the
-answer to a near-miss question. The learned answerability model decides whether to answer at all; this
-decides how the answer is framed.
+"""What a question asks that the quoted sentences do not hold: a figure for "how many", an amount of money for
+"how much money", a date for "when", or a year or coded name ("UNEA-7", "COP29") the question names.
+
+Quotes that lack the kind of thing asked (a figure, an amount, a date) cannot be its answer: the answer is
+refused, saying what is missing, and the closest passages are offered for checking (``refuses``). A named
+year or coded name may hold where the quotes do not say it (a season's article, a report's subject), so
+quotes that miss one are shown with a caveat that says so ("the cited passages do not mention 2020; they
+speak of 2024:"). Either way a neighbouring fact is never presented as the answer to a near-miss question.
+The learned answerability model decides whether to answer at all; this decides how the answer is framed.
 
 The shapes are the answer kinds' own (``rag.answering.features.kind_shown`` and its ``DATE``) and the numbers
 of ``rag.numbers``; a date ("2022年5月", "May 2022") is not a figure: it does not answer "how many".
@@ -10,6 +14,7 @@ of ``rag.numbers``; a date ("2022年5月", "May 2022") is not a figure: it does 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -19,10 +24,12 @@ from rag.answering.question import YEAR, Question
 from rag.numbers import number_values
 
 CAVEATS = {
-    "figure": {"zh": "所引段落没有给出所问的数字，以下是其中最接近的内容：",
-               "en": "The cited passages give no figure for this; the closest they hold:"},
-    "date": {"zh": "所引段落没有给出所问的时间，以下是其中最接近的内容：",
-             "en": "The cited passages give no date for this; the closest they hold:"},
+    "figure": {"zh": "文档中最接近的段落没有给出所问的数字。",
+               "en": "The closest passages in the documents give no figure for this."},
+    "amount": {"zh": "文档中最接近的段落没有给出所问的金额。",
+               "en": "The closest passages in the documents give no amount of money for this."},
+    "date": {"zh": "文档中最接近的段落没有给出所问的时间。",
+             "en": "The closest passages in the documents give no date for this."},
     "year": {"zh": "所引段落没有提到{asked}年{held}：",
              "en": "The cited passages do not mention {asked}{held}:"},
     "held": {"zh": "，只提到{years}年", "en": "; they speak of {years}"},
@@ -33,20 +40,46 @@ CAVEATS = {
 
 @dataclass(frozen=True)
 class Unmet:
-    """What the quotes lack: ``what`` is "figure", "date", "year" or "name"; for a year, the ``asked`` years not
-    found and the years the quotes do hold (``held``); for a name, the coded names (a session, a conference,
-    a resolution: "UNEA-7", "COP29") not found."""
+    """What the quotes lack: ``what`` is "figure", "amount", "date", "year" or "name"; for a year, the ``asked``
+    years not found and the years the quotes do hold (``held``); for a name, the coded names (a session, a
+    conference, a resolution: "UNEA-7", "COP29") not found."""
 
-    what: Literal["figure", "date", "year", "name"]
+    what: Literal["figure", "amount", "date", "year", "name"]
     asked: tuple[str, ...] = ()
     held: tuple[str, ...] = ()
+
+
+# four digits that count rather than date: followed by a Chinese word other than 年 or a range's 至/到
+# ("1066起泄漏事件", "2000名代表"; "2024年", "2019至2020年" are dates)
+_COUNT_NOT_YEAR = re.compile(r"(?<!\d)\d{4}(?=\s*[\u4e00-\u9fff])(?!\s*[年至到])")
 
 
 def shows_figure(text: str) -> bool:
     """A count or amount in ``text``: a digit, or a number word worth more than the "一" of "一个" / "统一",
     outside dates (a date does not answer "how many")."""
+    if _COUNT_NOT_YEAR.search(text):
+        return True
     rest = DATE.sub(" ", text)
     return any(c.isdigit() for c in rest) or any(v - {1.0} for v in number_values(rest))
+
+
+# a figure with its currency: "12万美元", "US$ 5 million", "2500万欧元", "€3.2 billion"
+_SCALE = r"(?:\s*(?:[万亿千百]+|million|billion|trillion|thousand|bn))?"
+_AMOUNT = re.compile(
+    rf"(?:[0-9０-９][0-9０-９,.，]*|[一二两三四五六七八九十百千万亿]+){_SCALE}\s*"
+    r"(?:美元|欧元|英镑|日元|人民币|元|法郎|卢比|卢布|dollars?\b|euros?\b|pounds?\b|yen\b|francs?\b|rupees?\b)"
+    r"|(?:US\$|\$|€|£|¥|\b(?:USD|EUR|GBP|CHF|CNY|JPY))\s*[0-9０-９]", re.I)
+
+
+def shows_amount(text: str) -> bool:
+    """An amount of money in ``text``: a figure with its currency."""
+    return bool(_AMOUNT.search(text))
+
+
+def refuses(u: Unmet) -> bool:
+    """Whether quotes that miss ``u`` are withheld: they lack the kind of thing asked (a figure, an amount, a
+    date), so they cannot be its answer. A year or name they miss is a caveat: it may hold unsaid."""
+    return u.what in ("figure", "amount", "date")
 
 
 def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> Unmet | None:
@@ -58,7 +91,8 @@ def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> 
         context: where a named year may hold instead (the cited passages' text and their documents' titles).
 
     Returns:
-        An ``Unmet`` for a figure asked and none quoted, a date asked and none quoted, or a year or coded name
+        An ``Unmet`` for a figure asked and none quoted (an amount, when money is asked), a date asked and none
+        quoted, or a year or coded name
         (a name with a digit: "UNEA-7") the question names that neither the quotes nor their context hold;
         None when nothing is missing. Other names are left to the answer model: an English question's
         "Sweden" is "瑞典" in Chinese text, and a name is not compared across languages here.
@@ -66,6 +100,8 @@ def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> 
     if not quotes:
         return None
     text = " ".join(quotes)
+    if "number" in question.kinds and question.money and not shows_amount(text):
+        return Unmet("amount")
     if "number" in question.kinds and not shows_figure(text):
         return Unmet("figure")
     if "date" in question.kinds and kind_shown("date", text) == 0.0:
@@ -80,7 +116,8 @@ def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> 
 
 
 def caveat(u: Unmet, lang: Literal["zh", "en"]) -> str:
-    """The sentence shown before quotes that miss ``u``, in the reply language."""
+    """What is said of quotes that miss ``u``, in the reply language: the reason of the refusal (``refuses``) or
+    the caveat shown before them."""
     sep = "、" if lang == "zh" else ", "
     if u.what == "name":
         return CAVEATS["name"][lang].format(asked=sep.join(u.asked))

@@ -2,8 +2,9 @@
 numbers and names it names. Every later stage (retrieval, candidates, features, answer) takes a `Question`.
 
 One analyser per language. The kind of answer is read from interrogative words only ("多少", "how many",
-"why", "哪一年"): they mark the asked-for kind in any text on any topic, which is why they are the one word
-list here. Constraints (years, numbers, Latin names, quoted titles) are read by shape, not from lists.
+"why", "哪一年"): they mark the asked-for kind in any text on any topic. Whether a figure asked for is money is
+read from the words for money ("资金", "funding", a currency). These are the word lists here. Constraints
+(years, numbers, Latin names, quoted titles) are read by shape, not from lists.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from rag.types import Lang, Turn
 Kind = Literal["number", "date", "person", "place", "reason", "list", "other"]
 KINDS: tuple[Kind, ...] = ("number", "date", "person", "place", "reason", "list", "other")
 
-# interrogatives → asked-for kind, per language (first match wins: "哪一年" is a date, not a list)
+# interrogatives → asked-for kind, per language ("多久", how long, asks a duration: a number)
 _CUES: dict[str, list[tuple[Kind, re.Pattern[str]]]] = {
     "zh": [
-        ("date", re.compile(r"哪一?年|哪个月|哪一?天|何时|什么时候|几月|几号|何年|哪个时期|多久")),
-        ("number", re.compile(r"多少|几[个名次位种项家国年岁倍]|多[大高长远重]|百分之几|比例|数量")),
+        ("date", re.compile(r"哪一?年|哪个月|哪一?天|何时|什么时候|几月|几号|何年|哪个时期")),
+        ("number", re.compile(r"多少|多久|几[个名次位种项家国年岁倍]|多[大高长远重]|百分之几|比例|数量")),
         ("reason", re.compile(r"为什么|为何|原因|何故|怎么会|目的")),
         ("person", re.compile(r"谁|哪位|何人|哪个人")),
         ("place", re.compile(r"在哪里|哪里|哪儿|何处|在哪|哪个国家|哪座城市|哪个城市|哪国|何地")),
@@ -38,6 +39,11 @@ _CUES: dict[str, list[tuple[Kind, re.Pattern[str]]]] = {
         ("place", re.compile(r"\bwhere\b|\bwhich (country|city|state|region|town|place)\b", re.I)),
         ("list", re.compile(r"\bwhat are\b|\bwhich (ones|\w+s)\b|\blist\b|\bname (the|some)\b", re.I)),
     ],
+}
+# money asked for: "how much money", "多少资金" ask an amount with its currency, not any figure
+_MONEY = {
+    "zh": re.compile(r"资金|钱|金额|经费|拨款|捐款|费用|美元|欧元|英镑|日元|人民币"),
+    "en": re.compile(r"\b(money|funding|dollars?|euros?|budget|costs?|spen[dt]|paid|donat\w*|invest\w*)\b", re.I),
 }
 # the words that ask rather than name (no kind of their own): dropped, with the kind cues, from what a part asks
 _ASKING = {
@@ -65,6 +71,7 @@ class Question:
     names: tuple[str, ...] = ()  # Latin names / acronyms and quoted titles it names
     carried: str = ""  # the earlier user question(s) a follow-up leans on ("" when no history)
     reply_lang: Literal["zh", "en"] = "zh"
+    money: bool = False  # it asks about money: a figure it asks for is an amount
 
     @property
     def search_text(self) -> str:
@@ -73,11 +80,14 @@ class Question:
 
 
 def asked_kind(text: str, lang: Lang) -> Kind:
-    cues = _CUES["en" if lang == "en" else "zh"]
-    for kind, cue in cues:
-        if cue.search(text):
-            return kind
-    return "other"
+    """The kind of the interrogative that comes first ("How old was he when …" asks a number: the later "when"
+    opens a clause); of cues that overlap it, the one listed first ("在哪一年" is a date, not a place)."""
+    found = [(m.start(), m.end(), i, kind) for i, (kind, cue) in enumerate(_CUES["en" if lang == "en" else "zh"])
+             if (m := cue.search(text))]
+    if not found:
+        return "other"
+    _, first_end, _, _ = min(found)
+    return min((i, kind) for start, _, i, kind in found if start < first_end)[1]
 
 
 def content(part: str, lang: Lang) -> str:
@@ -133,6 +143,7 @@ def parse_question(text: str, history: Sequence[Turn] = ()) -> Question:
         years=tuple(dict.fromkeys(YEAR.findall(text))),
         numbers=tuple(frozenset(v) for v in number_values(text, claim=True)),
         names=_names(text), carried=previous_questions(history), reply_lang=reply_language(text, lang),
+        money=bool(_MONEY["en" if lang == "en" else "zh"].search(text)),
     )
 
 
