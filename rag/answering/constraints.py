@@ -6,7 +6,8 @@ refused, saying what is missing, and the closest passages are offered for checki
 year or coded name may hold where the quotes do not say it (a season's article, a report's subject), so
 quotes that miss one are shown with a caveat that says so ("the cited passages do not mention 2020; they
 speak of 2024:"). Either way a neighbouring fact is never presented as the answer to a near-miss question.
-The learned answerability model decides whether to answer at all; this decides how the answer is framed.
+The learned answerability model decides whether to answer at all; this checks that the quotes it chose hold
+what was asked, and frames them.
 
 The shapes are the answer kinds' own (``rag.answering.features.kind_shown`` and its ``DATE``) and the numbers
 of ``rag.numbers``; a date ("2022年5月", "May 2022") is not a figure: it does not answer "how many".
