@@ -7,11 +7,13 @@ Data: ``eval.train_data.collect`` (every dev question featurised exactly as the 
 left-out negatives; cached).
 
 Models (per question language; logistic regression): a candidate ranker over ``CANDIDATE_FEATURES``, and an
-answerability model over ``ANSWERABLE_FEATURES`` of the top candidate, fitted on out-of-fold ranker scores
-(folds by document, so no question is scored by a ranker that saw its article). The refusal threshold is
-the one that maximises utility on the out-of-fold scores: +1 for a right answer, −``WRONG_COST`` for a wrong
-or unanswerable one shown, 0 for a refusal. Lexical-only variants are fitted on the same rows with the
-dense features zeroed.
+answerability model (the judge) over ``ANSWERABLE_FEATURES`` of the top candidate, fitted on out-of-fold
+ranker scores (folds by document, so no question is scored by a ranker that saw its article). The judge
+reads standardised features; its regularisation strength (from ``C_GRID``) and the refusal threshold are
+the ones that maximise utility on its own out-of-fold confidences: +1 for a right answer, −``WRONG_COST``
+for a wrong or unanswerable one shown, 0 for a refusal (strengths of equal utility: the better log-loss). The figures printed are those out-of-fold ones: no
+question is judged by a model, or against a threshold, fitted on its article. Lexical-only variants are
+fitted on the same rows with the dense features zeroed.
 """
 
 from __future__ import annotations
@@ -32,20 +34,28 @@ from rag.answering.features import (
     answerable_features,
     without_dense,
 )
-from rag.answering.model import apply
+from rag.answering.model import apply, sigmoid
 from rag.params import AnswerParams, Linear, Params, load_params, save_params
 
 WRONG_COST = 1.5  # a wrong cited answer costs more than a refusal
 FOLDS = 5
 
 
-def _fit(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> Linear:
+C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # the judge's regularisation strengths tried
+
+
+def _fit(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool = False) -> Linear:
+    """Class-balanced logistic regression. ``standardise``: fitted on z-scored columns (so ``c`` penalises
+    every feature alike), the scaling folded back into the weights so the model reads raw rows."""
     from sklearn.linear_model import LogisticRegression
 
     if len(set(y.tolist())) < 2:
         return Linear([0.0] * x.shape[1], 0.0)
-    lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(x, y)
-    return Linear([float(w) for w in lr.coef_[0]], float(lr.intercept_[0]))
+    mu, sd = (x.mean(axis=0), x.std(axis=0)) if standardise else (np.zeros(x.shape[1]), np.ones(x.shape[1]))
+    sd = np.where(sd > 1e-9, sd, 1.0)
+    lr = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit((x - mu) / sd, y)
+    w = lr.coef_[0] / sd
+    return Linear([float(v) for v in w], float(lr.intercept_[0] - w @ mu))
 
 
 def _rank_rows(exs: Sequence[Example], dense: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +67,6 @@ def _rank_rows(exs: Sequence[Example], dense: bool) -> tuple[np.ndarray, np.ndar
 
 def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> tuple[np.ndarray, bool, int]:
     """Answerability rows per part, whether the chosen answer holds every key fact, and sentences shown."""
-    from rag.answering.model import sigmoid
 
     rows, facts, shown = [], np.zeros(e.n_facts, dtype=bool), 0
     for x, pc, hits in zip(e.parts, e.passages, e.facts, strict=True):
@@ -81,6 +90,39 @@ def _folds(exs: Sequence[Example]) -> list[int]:
     return [fold_of[e.doc] for e in exs]
 
 
+def best_threshold(conf: np.ndarray, right: np.ndarray, wrong_cost: float) -> tuple[float, float]:
+    """The confidence threshold with the highest utility (+1 per right answer shown, −``wrong_cost`` per
+    other one shown, 0 per refusal), and that utility; the lowest such threshold on ties."""
+    best_t, best_u = 0.5, -np.inf
+    for t in np.unique(np.round(conf, 3)):
+        shown = conf >= t
+        u = float((shown & right).sum() - wrong_cost * (shown & ~right).sum())
+        if u > best_u:
+            best_t, best_u = float(t), u
+    return best_t, best_u
+
+
+def log_loss(conf: np.ndarray, right: np.ndarray) -> float:
+    """Mean negative log-likelihood of ``right`` under the confidences (lower: better calibrated)."""
+    p = np.clip(conf, 1e-6, 1 - 1e-6)
+    return float(-np.mean(np.where(right, np.log(p), np.log(1 - p))))
+
+
+def _judge_confidence(rows: Sequence[np.ndarray], right: np.ndarray, folds: Sequence[int], c: float) -> np.ndarray:
+    """Each question's out-of-fold confidence (its weakest part's) from judges fitted on the other folds."""
+
+    conf = np.zeros(len(rows))
+    for k in range(FOLDS):
+        train = [i for i, f in enumerate(folds) if f != k]
+        x = np.vstack([rows[i] for i in train])
+        y = np.concatenate([[int(right[i])] * len(rows[i]) for i in train])
+        judge = _fit(x, y, c, standardise=True)
+        for i, f in enumerate(folds):
+            if f == k:
+                conf[i] = float(np.min(sigmoid(apply(judge, rows[i]))))
+    return conf
+
+
 def train_lang(exs: list[Example], dense: bool, second_ratio: float,
                wrong_cost: float = WRONG_COST) -> tuple[Linear, Linear, float, dict]:
     """Ranker, answerability model and threshold for one language, with out-of-fold figures."""
@@ -95,23 +137,20 @@ def train_lang(exs: list[Example], dense: bool, second_ratio: float,
             if f == k:
                 oof_rows[i], right, oof_shown[i] = _outcome(e, ranker, dense, second_ratio)
                 oof_y[i] = int(right)
-    # answerability: fitted and thresholded on out-of-fold rows (one row per part; a question's confidence
-    # is its weakest part's)
-    x = np.vstack(oof_rows)
-    y = np.concatenate([[yy] * len(r) for r, yy in zip(oof_rows, oof_y, strict=True)])
-    judge = _fit(x, y)
-    from rag.answering.model import sigmoid
-
-    conf = np.array([float(np.min(sigmoid(apply(judge, r)))) for r in oof_rows])
+    # the judge: fitted on out-of-fold ranker rows (one row per part; a question's confidence is its weakest
+    # part's); its strength and threshold chosen on its own out-of-fold confidences
     right = np.array(oof_y, dtype=bool)
-    best_t, best_u = 0.5, -1e9
-    for t in np.unique(np.round(conf, 3)):
-        shown = conf >= t
-        u = (shown & right).sum() - wrong_cost * (shown & ~right).sum()
-        if u > best_u:
-            best_t, best_u = float(t), u
+    scored = []
+    for c in C_GRID:
+        conf = _judge_confidence(oof_rows, right, folds, c)
+        t, u = best_threshold(conf, right, wrong_cost)
+        scored.append((u, -log_loss(conf, right), t, c, conf))
+    _, _, best_t, best_c, conf = max(scored, key=lambda s: s[:2])  # utility; ties to the better log-loss
+    y = np.concatenate([[yy] * len(r) for r, yy in zip(oof_rows, oof_y, strict=True)])
+    judge = _fit(np.vstack(oof_rows), y, best_c, standardise=True)
     ranker = _fit(*_rank_rows(exs, dense))
     stats = figures(exs, conf, right, best_t, np.array(oof_shown))
+    stats["judge"] = {"C": best_c}
     return ranker, judge, best_t, stats
 
 

@@ -1,0 +1,39 @@
+"""The answer model's training maths (``eval.train``) on hand-made cases with known answers."""
+
+import numpy as np
+
+from eval.train import _fit, best_threshold, log_loss
+from rag.answering.model import apply
+
+
+def test_threshold_maximises_utility_of_right_answers_against_costly_wrong_ones():
+    conf = np.array([0.9, 0.8, 0.7, 0.6])
+    right = np.array([True, True, False, True])
+    # shown from 0.9: +1; from 0.8: +2; from 0.7: +2 − 1.5; from 0.6: +3 − 1.5
+    assert best_threshold(conf, right, wrong_cost=1.5) == (0.8, 2.0)
+    # a cheap mistake is worth making to show the last right answer
+    assert best_threshold(conf, right, wrong_cost=0.5) == (0.6, 2.5)
+
+
+def test_standardised_fit_does_not_depend_on_a_features_units():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 3))
+    y = (x[:, 0] - x[:, 1] + 0.5 * rng.normal(size=400) > 0).astype(int)
+    scaled = x * np.array([1000.0, 0.001, 1.0])  # the same features in other units
+    plain, rescaled = _fit(x, y, 0.1, standardise=True), _fit(scaled, y, 0.1, standardise=True)
+    assert np.allclose(apply(plain, x), apply(rescaled, scaled), atol=1e-4)
+    # the folded-back weights read raw rows: the first feature raises the score, the second lowers it
+    assert plain.weights[0] > 0 > plain.weights[1]
+    # unstandardised, the penalty falls unevenly and the scores change with the units
+    assert not np.allclose(apply(_fit(x, y, 0.1), x), apply(_fit(scaled, y, 0.1), scaled), atol=1e-2)
+
+
+def test_fit_with_one_class_gives_a_neutral_model():
+    model = _fit(np.ones((5, 2)), np.zeros(5, dtype=int), standardise=True)
+    assert model.weights == [0.0, 0.0] and model.bias == 0.0
+
+
+def test_log_loss_rewards_confidence_only_where_it_is_right():
+    right = np.array([True, False])
+    assert np.isclose(log_loss(np.array([0.5, 0.5]), right), np.log(2))
+    assert log_loss(np.array([0.9, 0.1]), right) < np.log(2) < log_loss(np.array([0.1, 0.9]), right)
