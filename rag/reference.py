@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 _ZH = {
     "sep": "，", "para": "第{}段", "page": "第{}页", "counted": "第{}段（按顺序计）", "note": "脚注{}",
-    "year": "{}（{}年）",
+    "year": "{}（{}年）", "part": "（第{}部分）",
 }
 _EN = {
     "sep": ", ", "para": "para. {}", "page": "p. {}", "counted": "para. {} (counted)", "note": "footnote {}",
-    "year": "{} {}",
+    "year": "{} {}", "part": " (part {})",
 }
 
 
@@ -59,3 +59,10 @@ def cite_string(chunk: Chunk, lang: str) -> str:
     place = place_label(chunk, lang)
     label = document_label(chunk, lang)
     return f"{label}{_words(lang)['sep']}{place}" if place else label
+
+
+def part_note(chunk: Chunk, lang: str) -> str:
+    """"" for a paragraph's first (or only) piece, else which piece of a long paragraph this is ("(part 2)"):
+    shown beside the reference in a source list, so two pieces of one paragraph are told apart. Not part of
+    the reference itself (an analyst cites the paragraph)."""
+    return _words(lang)["part"].format(chunk.part + 1) if chunk.part > 0 else ""

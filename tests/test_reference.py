@@ -9,7 +9,7 @@ from ingest.chunk import chunk_document, note_regions, notes_in
 from ingest.load import load_document
 from ingest.manifest import load_manifest
 from rag.index.store_records import chunk_from_record, chunk_to_record
-from rag.reference import cite_string
+from rag.reference import cite_string, part_note
 from rag.renumber import renumber
 from rag.types import Answer, Chunk, Passage, Sentence
 
@@ -24,6 +24,12 @@ def test_a_un_document_is_cited_by_symbol_and_paragraph_in_both_languages():
     assert cite_string(UN, "en") == "UNEP/EA.6/8, para. 5"
     assert cite_string(UN, "zh") == "UNEP/EA.6/8，第5段"
     assert cite_string(UN, "mixed") == "UNEP/EA.6/8，第5段"
+
+
+def test_two_pieces_of_one_long_paragraph_are_told_apart_beside_one_reference():
+    second = replace(UN, id="a2", part=1)
+    assert cite_string(second, "en") == cite_string(UN, "en") == "UNEP/EA.6/8, para. 5"  # one paragraph cited
+    assert (part_note(UN, "en"), part_note(second, "en"), part_note(second, "zh")) == ("", " (part 2)", "（第2部分）")
 
 
 def test_a_document_without_symbol_is_cited_by_short_title_year_and_a_counted_paragraph():

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rag.reference import cite_string, place_label
+from rag.reference import cite_string, part_note, place_label
 from rag.renumber import MARKER_RE
 from rag.types import Answer, Chunk, Passage
 from ui.support import cited_spans, closest_note, supporting_spans
@@ -158,6 +158,7 @@ def render_passage(answer: Answer, passage: Passage, turn: int, context: DocCont
     section = f'<span class="section">{esc(c.section)}</span>' if c.section else ""
     head = (
         f'<summary><span class="n">[{passage.n}]</span> <span class="cite-ref">{esc(cite_string(c, lang))}</span>'
+        f'{esc(part_note(c, lang))}'
         f'<span class="title">{esc(c.title)}</span>'
         f'<span class="meta">{section}<span class="score">score {passage.score:.3f}</span></span></summary>'
     )

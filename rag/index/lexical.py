@@ -17,9 +17,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.types import Chunk
+
+if TYPE_CHECKING:
+    from rag.index.store import ChunkStore
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +184,7 @@ class LexicalIndex:
         return cls(chunks, model, meta)
 
 
-def load_lexical(store: Any, cache_dir: Path) -> LexicalIndex:
+def load_lexical(store: ChunkStore, cache_dir: Path) -> LexicalIndex:
     """The BM25 index of `store`'s active generation, from the disk cache when it is fresh, else rebuilt (and
     cached; older versions' caches are removed)."""
     version = store.version()

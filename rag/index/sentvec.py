@@ -19,10 +19,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from rag.index.embed import Embedder
+    from rag.index.store import ChunkStore
+    from rag.types import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +78,7 @@ class DenseIndex:
         return [(self.ids[i], float(scores[i])) for i in top]
 
 
-def build(store: Any, embedder: Any, eligible: Callable[[Any], bool],
+def build(store: ChunkStore, embedder: Embedder, eligible: Callable[[Chunk], bool],
           progress: Callable[[int, int], None] | None = None) -> DenseIndex:
     """Read the chunk vectors from the store and embed the eligible chunks' sentences."""
     import numpy as np
@@ -97,11 +101,11 @@ def build(store: Any, embedder: Any, eligible: Callable[[Any], bool],
                       np.asarray(embedded, np.float32).reshape(-1, dim), np.asarray(owner, np.int64))
 
 
-def _key(store: Any, embedder: Any) -> str:
+def _key(store: ChunkStore, embedder: Embedder) -> str:
     return f"{store.version()}|{embedder.id}|{MIN_SENTENCE}"
 
 
-def load_dense_index(store: Any, embedder: Any, cache_dir: Path, eligible: Callable[[Any], bool],
+def load_dense_index(store: ChunkStore, embedder: Embedder, cache_dir: Path, eligible: Callable[[Chunk], bool],
                      progress: Callable[[int, int], None] | None = None) -> DenseIndex | None:
     """The index for the store's current version and ``embedder``: from ``cache_dir`` when there, else built
     (and cached). None when the store is empty or building fails (dense search then uses the chunk vectors
