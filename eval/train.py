@@ -11,9 +11,9 @@ answerability model (the judge) over ``ANSWERABLE_FEATURES`` of the top candidat
 ranker scores (folds by document, so no question is scored by a ranker that saw its article). The judge
 reads standardised features; its regularisation strength (from ``C_GRID``) and the refusal threshold are
 the ones that maximise utility on its own out-of-fold confidences: +1 for a right answer, −``WRONG_COST``
-for a wrong or unanswerable one shown, 0 for a refusal (strengths of equal utility: the better log-loss). The figures printed are those out-of-fold ones: no
-question is judged by a model, or against a threshold, fitted on its article. Lexical-only variants are
-fitted on the same rows with the dense features zeroed.
+for a wrong or unanswerable one shown, 0 for a refusal (strengths of equal utility: the better log-loss).
+The figures printed are those out-of-fold ones: no question is judged by a model, or against a threshold,
+fitted on its article. Lexical-only variants are fitted on the same rows with the dense features zeroed.
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ def _rank_rows(exs: Sequence[Example], dense: bool) -> tuple[np.ndarray, np.ndar
 
 def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> tuple[np.ndarray, bool, int]:
     """Answerability rows per part, whether the chosen answer holds every key fact, and sentences shown."""
-
     rows, facts, shown = [], np.zeros(e.n_facts, dtype=bool), 0
     for x, pc, hits in zip(e.parts, e.passages, e.facts, strict=True):
         x = x if dense else without_dense(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)
@@ -110,7 +109,6 @@ def log_loss(conf: np.ndarray, right: np.ndarray) -> float:
 
 def _judge_confidence(rows: Sequence[np.ndarray], right: np.ndarray, folds: Sequence[int], c: float) -> np.ndarray:
     """Each question's out-of-fold confidence (its weakest part's) from judges fitted on the other folds."""
-
     conf = np.zeros(len(rows))
     for k in range(FOLDS):
         train = [i for i, f in enumerate(folds) if f != k]

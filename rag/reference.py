@@ -66,3 +66,8 @@ def part_note(chunk: Chunk, lang: str) -> str:
     shown beside the reference in a source list, so two pieces of one paragraph are told apart. Not part of
     the reference itself (an analyst cites the paragraph)."""
     return _words(lang)["part"].format(chunk.part + 1) if chunk.part > 0 else ""
+
+
+def listed_reference(chunk: Chunk, lang: str) -> str:
+    """The reference with its ``part_note``: how a source list names the passage."""
+    return cite_string(chunk, lang) + part_note(chunk, lang)

@@ -37,7 +37,7 @@ def load_history(path: Path) -> list[dict[str, str]]:
 def format_answer(answer: Any) -> str:
     """The answer as plain text: the answer (a refusal says what the closest passages were about), the
     notice, then each cited (or offered) passage by its reference ("UNEP/EA.6/8, para. 5"), title and text."""
-    from rag.reference import cite_string, part_note
+    from rag.reference import listed_reference
     from ui.support import closest_note
 
     lang = "en" if answer.language == "en" else "zh"
@@ -51,7 +51,7 @@ def format_answer(answer: Any) -> str:
         for p in answer.passages:
             c = p.chunk
             section = f" — {c.section}" if c.section else ""
-            lines.append(f"[{p.n}] {cite_string(c, lang)}{part_note(c, lang)} · 《{c.title or c.doc}》{section}  ({c.doc})")
+            lines.append(f"[{p.n}] {listed_reference(c, lang)} · 《{c.title or c.doc}》{section}  ({c.doc})")
             lines.append(f"    {' '.join(c.text.split())}")
     mode = answer.mode
     lines.append(f"\nretrieval: {mode.get('retrieval')} · answerer: {mode.get('answerer')} · "

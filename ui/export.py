@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.reference import cite_string, part_note
+from rag.reference import listed_reference
 from rag.renumber import MARKER_RE
 from rag.types import Answer
 from ui.support import refusal_note, supporting_quote
@@ -62,7 +62,7 @@ def answer_markdown(answer: Answer, level: int = 2) -> str:
     if answer.passages:
         lines += [f"**{w['closest'] if answer.refused else w['refs']}**", ""]
         for p in sorted(answer.passages, key=lambda p: p.n):
-            cite = md_escape(cite_string(p.chunk, lang) + part_note(p.chunk, lang))
+            cite = md_escape(listed_reference(p.chunk, lang))
             title = md_escape(p.chunk.title or p.chunk.doc)
             lines.append(f"- [{p.n}] {cite} — {title}")
             quote = supporting_quote(answer, p)
