@@ -18,7 +18,7 @@ from dataclasses import replace
 from rag.answering.base import Answerer
 from rag.answering.constraints import caveat, refuses, unmet
 from rag.answering.extractive import ExtractiveAnswerer
-from rag.answering.model import Ranking
+from rag.answering.model import Ranking, agreed
 from rag.answering.question import Question, parse_question
 from rag.cite import REFUSAL, Enforced, Support, enforce, render
 from rag.components import Components, refresh
@@ -108,16 +108,22 @@ def with_conversation(components: Components, question: Question, own: list[Pass
 
 def read(components: Components, question: Question, k: int) -> tuple[list[Passage], Ranking]:
     """The passages and the answer model's ranking for ``question``. A question asked in a conversation is
-    read with what it carries (``with_conversation``) and also alone; the reading alone wins when the model
-    answers it and is more confident in it: a new topic is answered from its own passages, a question that
-    leans on the conversation ("which countries is it piloted in?") from the carried ones, and a refusal
-    offers the passages of the conversation's topic."""
+    read with what it carries (``with_conversation``: the conversation's passages fused with its own) and
+    also alone; the reading alone wins when the model answers it and is more confident in it: a new topic is
+    answered from its own passages, a question that leans on the conversation ("which countries is it
+    piloted in?") from the carried ones, and a refusal offers the passages of the conversation's topic.
+    A question that points back with a demonstrative ("这个项目…", "these alerts…") names its topic in the
+    conversation, so read alone it is judged with the conversation too: where both readings choose the same
+    sentence, its confidence is theirs averaged (``agreed``), and "when will this project end?" is not
+    answered from another project."""
     own = components.retriever.retrieve(question.text, k, question.lang)
     own_ranking = components.model.rank(question, own)
     if not question.carried:
         return own, own_ranking
     carried = with_conversation(components, question, own, k)
     ranking = components.model.rank(question, carried)
+    if question.points_back:
+        own_ranking = agreed(own_ranking, ranking)
     if own_ranking.answerable and own_ranking.confidence > ranking.confidence:
         return own, own_ranking
     return carried, ranking

@@ -79,14 +79,19 @@ def _is_mark(text: str, start: int, end: int, notes: Collection[int]) -> bool:
     return False
 
 
-def clean_quote(text: str, notes: Collection[int] | None = None, paragraph: int | None = None) -> tuple[str, list[int]]:
+def clean_quote(text: str, notes: Collection[int] | None = None, paragraph: int | None = None,
+                footnote: int | None = None) -> tuple[str, list[int]]:
     """(cleaned text, source index of each cleaned character). ``notes``: the footnote numbers whose marks
     may sit in ``text`` (``Chunk.notes``); None or empty keeps every digit. ``paragraph``: the document's own
     number of this paragraph (``Chunk.paragraph`` when ``Chunk.numbered``), which opens the quote even when
-    a number follows it with no space ("4.2022年…" from whitespace-squashed text)."""
+    a number follows it with no space ("4.2022年…" from whitespace-squashed text). ``footnote``: the number of
+    the footnote that ``text`` opens, whose mark is dropped ("7 截至…", "<sup>7</sup> 截至…")."""
     keep = [True] * len(text)
     pos = 0
-    own = re.match(rf"\s*{paragraph}[.．]\s*", text) if paragraph else None
+    if footnote is not None:
+        own = re.match(rf"\s*(?:<sup>\s*{footnote}\s*</sup>|{footnote}(?=\s))\s*", text, re.I)
+    else:
+        own = re.match(rf"\s*{paragraph}[.．]\s*", text) if paragraph else None
     if own and text[own.end():].strip():
         for i in range(own.end()):
             keep[i] = False
@@ -126,10 +131,10 @@ def source_span(index: list[int], start: int, end: int) -> tuple[int, int]:
 
 
 def quote_of(text: str, start: int, end: int, notes: Collection[int] | None = None,
-             paragraph: int | None = None) -> Quote:
+             paragraph: int | None = None, footnote: int | None = None) -> Quote:
     """The cleaned quote of ``text[start:end]`` (e.g. one sentence of a chunk's text) and its source span
     in ``text``: what an answer sentence shows and what ``Sentence.spans`` records for the highlight."""
-    cleaned, index = clean_quote(text[start:end], notes, paragraph)
+    cleaned, index = clean_quote(text[start:end], notes, paragraph, footnote)
     if not index:
         return Quote("", start, start)
     a, b = source_span(index, 0, len(index))

@@ -9,7 +9,7 @@ import pytest
 from rag.answering.candidates import candidates, passage_candidates
 from rag.answering.extractive import choose, sentences_of
 from rag.answering.features import CANDIDATE_FEATURES, candidate_features, kind_shown, retriever_shares
-from rag.answering.model import AnswerModel, ModelMissing, PartRanking, Ranking, sigmoid
+from rag.answering.model import AnswerModel, ModelMissing, PartRanking, Ranking, agreed, sigmoid
 from rag.answering.question import content, parse_question
 from rag.answering.signals import TermWeights, Vectors, alignment, coverage, span_rows
 from rag.index.embed import TokenVectors
@@ -77,11 +77,43 @@ def test_a_sentence_two_parts_both_choose_is_quoted_once():
     assert [c.text for c in choose(r, 0.5, 4)] == ["甲会议在线举行。"]
 
 
-def test_footnotes_tables_and_links_are_never_candidates():
+@pytest.mark.parametrize("question, points_back", [
+    ("这个项目什么时候完成？", True), ("该国首都是哪里？", True), ("When were these settlers naturalized?", True),
+    ("我们应该怎么做？", False), ("《水俣公约》为什么以一座日本城市命名？", False), ("Who led the army?", False),
+])
+def test_a_demonstrative_marks_a_question_that_points_back_to_the_conversation(question, points_back):
+    assert parse_question(question).points_back is points_back
+
+
+def test_two_readings_that_choose_the_same_sentence_average_their_confidence():
+    cands = passage_candidates(_passage("甲项目于2020年完成。乙项目在内罗毕举行。"))
+
+    def reading(logits: list[float], confidence: float) -> Ranking:
+        part = PartRanking("q", cands, np.zeros((2, 1)), np.array(logits))
+        return Ranking([part], np.zeros((1, 1)), [confidence], 0.5)
+
+    alone, carried = reading([3.0, -3.0], 0.6), reading([2.0, -1.0], 0.1)
+    both = agreed(alone, carried)
+    assert both.part_confidence == [pytest.approx(0.35)] and not both.answerable  # answered only without it
+    assert alone.part_confidence == [0.6]  # the reading itself is left as it was
+    other = reading([-3.0, 3.0], 0.1)  # the conversation's reading chooses another sentence
+    assert agreed(alone, other).part_confidence == [0.6]
+
+
+def test_tables_links_and_link_only_footnotes_are_never_candidates():
     assert passage_candidates(_passage("1 见 www.unep.org。", kind="footnote")) == []
     assert passage_candidates(_passage("挪威 12.2", kind="table")) == []
     assert [c.text for c in passage_candidates(_passage("https://example.org/a。会议在内罗毕举行。"))] == ["会议在内罗毕举行。"]
     assert len(candidates([_passage("甲会议举行。", 1), _passage("乙会议举行。", 2)], top=1)) == 1
+
+
+def test_a_footnote_stating_a_fact_is_a_candidate_quoted_without_its_own_number():
+    text = "<sup>7</sup> 截至 2022 年底，有 62 个成员国已报告政策。"
+    cands = passage_candidates(_passage(text, n=7, kind="footnote"))
+    assert [c.text for c in cands] == ["截至2022年底，有62个成员国已报告政策。"]
+    assert text[cands[0].start:cands[0].end].startswith("截至")  # the highlight starts after the mark
+    plain = passage_candidates(_passage("10 到2025年，预防和大幅减少海洋污染。", n=10, kind="footnote"))
+    assert [c.text for c in plain] == ["到2025年，预防和大幅减少海洋污染。"]  # "10" is the mark, not a figure
 
 
 def test_kind_shapes():

@@ -89,6 +89,17 @@ def test_follow_up_whose_answer_is_absent_is_refused_not_answered_from_another_t
     assert answer.refused and any("加沙" in p.chunk.text for p in answer.passages)
 
 
+def test_a_fact_stated_in_a_footnote_is_quoted_and_cited_as_that_footnote(corpus_components):
+    from rag.reference import cite_string
+
+    answer = ask("截至2022年底，有多少个成员国报告了目标12.1.1下的政策？", corpus_components)
+    assert not answer.refused and "62个成员国" in answer.answer
+    cited = {answer.passages[n - 1].chunk for s in answer.sentences if "62" in s.text for n in s.citations}
+    assert [c.kind for c in cited] == ["footnote"]
+    assert cite_string(cited.pop(), "en") == "UNEP/EA.6/8, footnote 7"
+    assert answer_problems(answer) == []
+
+
 def test_stream_of_an_extractive_answer_is_the_final_answer(corpus_components):
     answers = list(ask_stream("“一个地球”网络目前有多少个成员组织？", corpus_components))
     assert len(answers) == 1 and not answers[0].refused and answers[0].sentences

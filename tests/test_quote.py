@@ -149,3 +149,10 @@ def test_quotes_with_whitespace_squashed_lose_the_same_marks_and_keep_the_number
     assert "会员国提名了超过75名联络人参加工作组。" in cleaned and cleaned.startswith("2022年8月30日")
     assert clean_quote("4.2022年8月", None, 4)[0] == "2022年8月" and clean_quote("4.2022年", None, 5)[0] == "4.2022年"
     _check_map(squash(para4.text), cleaned, index)
+
+
+def test_a_footnotes_own_number_opens_it_and_is_dropped_but_other_numbers_stay():
+    assert clean_quote("10 到2025年，减少污染。", footnote=10)[0] == "到2025年，减少污染。"
+    assert clean_quote("<sup>7</sup> 有 62 个成员国。", footnote=7)[0] == "有 62 个成员国。"
+    assert clean_quote("62 个成员国。", footnote=7)[0] == "62 个成员国。"  # not this footnote's number
+    assert clean_quote("10 到2025年。")[0] == "10 到2025年。"  # not known to open a footnote

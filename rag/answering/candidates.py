@@ -1,8 +1,9 @@
 """Candidate answers: the sentences of the retrieved passages, each with its offsets in the passage's chunk
 text, as clean quotes (``rag.quote``).
 
-Footnotes and table-like chunks are never candidates (they stay retrievable and shown as sources);
-neither is a piece with fewer than ``MIN_WORD_CHARS`` word characters (a link, a page number).
+Table-like chunks are never candidates (they stay retrievable and shown as sources); neither is a piece with
+fewer than ``MIN_WORD_CHARS`` word characters (a link, a page number). A footnote's sentences are candidates
+like a paragraph's (UN reports state facts in footnotes; the quote is cited as the footnote).
 """
 
 from __future__ import annotations
@@ -46,12 +47,14 @@ def quotable(text: str) -> bool:
 
 def passage_candidates(passage: Passage) -> list[Candidate]:
     chunk = passage.chunk
-    if chunk.kind != "body":
+    if chunk.kind == "table":
         return []
     spans = sentence_spans(chunk.text)
     out: list[Candidate] = []
     for i, (a, b) in enumerate(spans):
-        quote = quote_of(chunk.text, a, b, chunk.notes)  # paragraph numbers and footnote marks dropped
+        opens_note = chunk.kind == "footnote" and i == 0 and chunk.part == 0
+        # paragraph numbers and footnote marks dropped (a footnote's own number too)
+        quote = quote_of(chunk.text, a, b, chunk.notes, footnote=chunk.paragraph if opens_note else None)
         text = join_whitespace(quote.text)
         if quotable(text):
             out.append(Candidate(passage, quote.start, quote.end, text, i, len(spans)))

@@ -6,7 +6,7 @@ language; parameters from ``rag.params`` (written by ``eval/train.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -70,6 +70,24 @@ class Ranking:
         """The answer's confidence: the weakest answered part's (the best part's when all are refused)."""
         answered = [c for c in self.part_confidence if c >= self.threshold]
         return min(answered) if answered else max(self.part_confidence, default=0.0)
+
+
+def agreed(alone: Ranking, carried: Ranking) -> Ranking:
+    """``alone`` (a question read without its conversation) with each part's confidence averaged with
+    ``carried``'s (read with it) where both readings choose the same best sentence: two readings of one answer.
+
+    Args:
+        alone: the ranking of the question as asked.
+        carried: the ranking of the same question read with the conversation (the same parts).
+
+    Returns:
+        A new ``Ranking``; parts whose best sentences differ keep ``alone``'s confidence.
+    """
+    conf = list(alone.part_confidence)
+    for i, (a, c) in enumerate(zip(alone.parts, carried.parts, strict=True)):
+        if a.candidates and c.candidates and a.candidates[a.order[0]].text == c.candidates[c.order[0]].text:
+            conf[i] = (conf[i] + carried.part_confidence[i]) / 2
+    return replace(alone, part_confidence=conf)
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray | float:

@@ -50,6 +50,12 @@ _ASKING = {
     "zh": re.compile(r"什么|怎样|怎么|如何|是否|哪个|哪|吗|呢"),
     "en": re.compile(r"\b(what|which|who|whom|whose|where|when|why|how|did|does|do|is|are|was|were)\b", re.I),
 }
+# a demonstrative before a noun points back to something said before ("这个计划", "该项目", "these alerts"):
+# asked in a conversation, the question names its topic there, not in its own words
+_POINTS_BACK = {
+    "zh": re.compile(r"[这那][个些项种次份位家一]|(?<!应)该(?=[\u4e00-\u9fff])(?!不)|此[次项]"),
+    "en": re.compile(r"\b(this|these|those)\b", re.I),
+}
 _PART_END = re.compile(r"(?<=[？?；;])\s*")
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,})(?![A-Za-z0-9])")
@@ -72,6 +78,7 @@ class Question:
     carried: str = ""  # the earlier user question(s) a follow-up leans on ("" when no history)
     reply_lang: Literal["zh", "en"] = "zh"
     money: bool = False  # it asks about money: a figure it asks for is an amount
+    points_back: bool = False  # it names its topic with a demonstrative ("这个计划", "these alerts")
 
     @property
     def search_text(self) -> str:
@@ -144,6 +151,7 @@ def parse_question(text: str, history: Sequence[Turn] = ()) -> Question:
         numbers=tuple(frozenset(v) for v in number_values(text, claim=True)),
         names=_names(text), carried=previous_questions(history), reply_lang=reply_language(text, lang),
         money=bool(_MONEY["en" if lang == "en" else "zh"].search(text)),
+        points_back=bool(_POINTS_BACK["en" if lang == "en" else "zh"].search(text)),
     )
 
 
