@@ -107,14 +107,18 @@ def log_loss(conf: np.ndarray, right: np.ndarray) -> float:
     return float(-np.mean(np.where(right, np.log(p), np.log(1 - p))))
 
 
+def _fit_judge(rows: Sequence[np.ndarray], right: np.ndarray, c: float) -> Linear:
+    """The judge fitted on every part's row, each labelled with its question's outcome."""
+    y = np.concatenate([[int(r)] * len(x) for x, r in zip(rows, right, strict=True)])
+    return _fit(np.vstack(rows), y, c, standardise=True)
+
+
 def _judge_confidence(rows: Sequence[np.ndarray], right: np.ndarray, folds: Sequence[int], c: float) -> np.ndarray:
     """Each question's out-of-fold confidence (its weakest part's) from judges fitted on the other folds."""
     conf = np.zeros(len(rows))
     for k in range(FOLDS):
         train = [i for i, f in enumerate(folds) if f != k]
-        x = np.vstack([rows[i] for i in train])
-        y = np.concatenate([[int(right[i])] * len(rows[i]) for i in train])
-        judge = _fit(x, y, c, standardise=True)
+        judge = _fit_judge([rows[i] for i in train], right[train], c)
         for i, f in enumerate(folds):
             if f == k:
                 conf[i] = float(np.min(sigmoid(apply(judge, rows[i]))))
@@ -144,8 +148,7 @@ def train_lang(exs: list[Example], dense: bool, second_ratio: float,
         t, u = best_threshold(conf, right, wrong_cost)
         scored.append((u, -log_loss(conf, right), t, c, conf))
     _, _, best_t, best_c, conf = max(scored, key=lambda s: s[:2])  # utility; ties to the better log-loss
-    y = np.concatenate([[yy] * len(r) for r, yy in zip(oof_rows, oof_y, strict=True)])
-    judge = _fit(np.vstack(oof_rows), y, best_c, standardise=True)
+    judge = _fit_judge(oof_rows, right, best_c)
     ranker = _fit(*_rank_rows(exs, dense))
     stats = figures(exs, conf, right, best_t, np.array(oof_shown))
     stats["judge"] = {"C": best_c}
