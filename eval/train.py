@@ -10,8 +10,9 @@ Models (per question language; logistic regression): a candidate ranker over ``C
 answerability model (the judge) over ``ANSWERABLE_FEATURES`` of the top candidate, fitted on out-of-fold
 ranker scores (folds by document, so no question is scored by a ranker that saw its article). The judge
 reads standardised features; its regularisation strength (from ``C_GRID``) and the refusal threshold are
-the ones that maximise utility on its own out-of-fold confidences: +1 for a right answer, −``WRONG_COST``
-for a wrong or unanswerable one shown, 0 for a refusal (strengths of equal utility: the better log-loss).
+the ones that maximise utility on its own out-of-fold confidences, each question answered as the app answers
+it (the parts at or above the threshold quoted): +1 for a right answer, −``WRONG_COST``
+for a wrong, partial or unanswerable one shown, 0 for a refusal (strengths of equal utility: the better log-loss).
 The figures printed are those out-of-fold ones: no question is judged by a model, or against a threshold,
 fitted on its article. Lexical-only variants are fitted on the same rows with the dense features zeroed.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -65,10 +66,24 @@ def _rank_rows(exs: Sequence[Example], dense: bool) -> tuple[np.ndarray, np.ndar
     return (x if dense else without_dense(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)), np.concatenate(ys) if ys else np.zeros(0)
 
 
-def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> tuple[np.ndarray, bool, int]:
-    """Answerability rows per part, whether the chosen answer holds every key fact, and sentences shown."""
-    rows, facts, shown = [], np.zeros(e.n_facts, dtype=bool), 0
-    for x, pc, hits in zip(e.parts, e.passages, e.facts, strict=True):
+@dataclass
+class Outcome:
+    """One question as an out-of-fold ranker answers it: per part, its answerability row, the key facts its
+    quoted sentences hold, and how many sentences it quotes."""
+
+    rows: np.ndarray  # parts × ANSWERABLE_FEATURES
+    hits: np.ndarray  # parts × key facts
+    shown: np.ndarray  # parts
+
+    @property
+    def right(self) -> bool:
+        """Every part answered holds every key fact between them (the judge's label)."""
+        return bool(self.hits.shape[1] and self.hits.any(axis=0).all())
+
+
+def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> Outcome:
+    rows, hits, shown = [], np.zeros((len(e.parts), e.n_facts), dtype=bool), np.zeros(len(e.parts), dtype=int)
+    for p, (x, pc, facts) in enumerate(zip(e.parts, e.passages, e.facts, strict=True)):
         x = x if dense else without_dense(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)
         logits = apply(ranker, x)
         row = answerable_features(logits, x, [], pc)
@@ -77,10 +92,10 @@ def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> tu
             order = np.argsort(-logits)
             probs = sigmoid(logits)
             picked = [order[0]] + [i for i in order[1:2] if probs[i] >= second_ratio * probs[order[0]]]
-            shown += len(picked)
-            if hits.shape[1]:
-                facts |= hits[picked].any(axis=0)
-    return np.asarray(rows), bool(e.n_facts and facts.all()), shown
+            shown[p] = len(picked)
+            if facts.shape[1]:
+                hits[p] = facts[picked].any(axis=0)
+    return Outcome(np.asarray(rows), hits, shown)
 
 
 def _folds(exs: Sequence[Example]) -> list[int]:
@@ -89,15 +104,36 @@ def _folds(exs: Sequence[Example]) -> list[int]:
     return [fold_of[e.doc] for e in exs]
 
 
-def best_threshold(conf: np.ndarray, right: np.ndarray, wrong_cost: float) -> tuple[float, float]:
-    """The confidence threshold with the highest utility (+1 per right answer shown, −``wrong_cost`` per
-    other one shown, 0 per refusal), and that utility; the lowest such threshold on ties."""
+def reach(conf: np.ndarray, hits: np.ndarray) -> tuple[float, float]:
+    """The highest thresholds at which a question is answered, and answered rightly, as the app answers it:
+    the parts whose confidence (``conf``, one per part) is at least the threshold are quoted; right when their
+    quotes hold every key fact (``hits``: parts × key facts). −1 where never (an unanswerable question, with
+    no key facts, is never right)."""
+    if not len(conf):
+        return -1.0, -1.0
+    order = np.argsort(-conf, kind="stable")
+    held = np.logical_or.accumulate(hits[order], axis=0) if hits.shape[1] else np.zeros((len(conf), 0), dtype=bool)
+    complete = [i for i in range(len(order)) if hits.shape[1] and held[i].all()]
+    return float(conf[order[0]]), float(conf[order[complete[0]]]) if complete else -1.0
+
+
+def best_threshold(answered_at: np.ndarray, right_at: np.ndarray, wrong_cost: float) -> tuple[float, float]:
+    """The confidence threshold with the highest utility, and that utility; the lowest such on ties.
+
+    Args:
+        answered_at, right_at: per question, the highest threshold at which it is answered, and answered
+            rightly (``reach``); for a one-part question, its confidence, and its confidence or −1.
+        wrong_cost: what an answer shown without every key fact costs (a right one gains 1, a refusal 0).
+
+    Returns:
+        (threshold, utility); the thresholds tried are the questions' ``answered_at``, rounded to 0.001.
+    """
     best_t, best_u = 0.5, -np.inf
-    for t in np.unique(np.round(conf, 3)):
-        shown = conf >= t
-        u = float((shown & right).sum() - wrong_cost * (shown & ~right).sum())
+    for t in np.unique(np.round(answered_at[answered_at >= 0], 3)):
+        right = int((right_at >= t).sum())
+        u = right - wrong_cost * (int((answered_at >= t).sum()) - right)
         if u > best_u:
-            best_t, best_u = float(t), u
+            best_t, best_u = float(t), float(u)
     return best_t, best_u
 
 
@@ -113,15 +149,15 @@ def _fit_judge(rows: Sequence[np.ndarray], right: np.ndarray, c: float) -> Linea
     return _fit(np.vstack(rows), y, c, standardise=True)
 
 
-def _judge_confidence(rows: Sequence[np.ndarray], right: np.ndarray, folds: Sequence[int], c: float) -> np.ndarray:
-    """Each question's out-of-fold confidence (its weakest part's) from judges fitted on the other folds."""
-    conf = np.zeros(len(rows))
+def _judge_confidence(rows: Sequence[np.ndarray], right: np.ndarray, folds: Sequence[int], c: float) -> list[np.ndarray]:
+    """Each question's parts' out-of-fold confidences, from judges fitted on the other folds."""
+    conf: list[np.ndarray] = [np.zeros(0)] * len(rows)
     for k in range(FOLDS):
         train = [i for i, f in enumerate(folds) if f != k]
         judge = _fit_judge([rows[i] for i in train], right[train], c)
         for i, f in enumerate(folds):
             if f == k:
-                conf[i] = float(np.min(sigmoid(apply(judge, rows[i]))))
+                conf[i] = sigmoid(apply(judge, rows[i]))
     return conf
 
 
@@ -129,50 +165,52 @@ def train_lang(exs: list[Example], dense: bool, second_ratio: float,
                wrong_cost: float = WRONG_COST) -> tuple[Linear, Linear, float, dict]:
     """Ranker, answerability model and threshold for one language, with out-of-fold figures."""
     folds = _folds(exs)
-    oof_rows: list[np.ndarray] = [np.zeros(0)] * len(exs)
-    oof_y = [0] * len(exs)
-    oof_shown = [0] * len(exs)
+    outcomes: list[Outcome] = [Outcome(np.zeros(0), np.zeros((0, 0)), np.zeros(0))] * len(exs)
     for k in range(FOLDS):
-        train = [e for e, f in zip(exs, folds, strict=True) if f != k]
-        ranker = _fit(*_rank_rows(train, dense))
+        ranker = _fit(*_rank_rows([e for e, f in zip(exs, folds, strict=True) if f != k], dense))
         for i, (e, f) in enumerate(zip(exs, folds, strict=True)):
             if f == k:
-                oof_rows[i], right, oof_shown[i] = _outcome(e, ranker, dense, second_ratio)
-                oof_y[i] = int(right)
-    # the judge: fitted on out-of-fold ranker rows (one row per part; a question's confidence is its weakest
-    # part's); its strength and threshold chosen on its own out-of-fold confidences
-    right = np.array(oof_y, dtype=bool)
+                outcomes[i] = _outcome(e, ranker, dense, second_ratio)
+    # the judge: fitted on out-of-fold ranker rows (one row per part, labelled with its question's outcome);
+    # its strength and threshold chosen on its own out-of-fold confidences
+    rows = [o.rows for o in outcomes]
+    right = np.array([o.right for o in outcomes], dtype=bool)
     scored = []
     for c in C_GRID:
-        conf = _judge_confidence(oof_rows, right, folds, c)
-        t, u = best_threshold(conf, right, wrong_cost)
-        scored.append((u, -log_loss(conf, right), t, c, conf))
+        conf = _judge_confidence(rows, right, folds, c)
+        answered_at, right_at = np.array([reach(cf, o.hits) for cf, o in zip(conf, outcomes, strict=True)]).T
+        t, u = best_threshold(answered_at, right_at, wrong_cost)
+        scored.append((u, -log_loss(np.array([cf.min() for cf in conf]), right), t, c, conf))
     _, _, best_t, best_c, conf = max(scored, key=lambda s: s[:2])  # utility; ties to the better log-loss
-    judge = _fit_judge(oof_rows, right, best_c)
+    judge = _fit_judge(rows, right, best_c)
     ranker = _fit(*_rank_rows(exs, dense))
-    stats = figures(exs, conf, right, best_t, np.array(oof_shown))
+    stats = figures(exs, conf, outcomes, best_t)
     stats["judge"] = {"C": best_c}
     return ranker, judge, best_t, stats
 
 
-def figures(exs: Sequence[Example], conf: np.ndarray, right: np.ndarray, t: float, shown: np.ndarray) -> dict:
-    """Out-of-fold figures per set: key facts, false refusal, unanswerable (and left-out) refused."""
+def figures(exs: Sequence[Example], conf: Sequence[np.ndarray], outcomes: Sequence[Outcome], t: float) -> dict:
+    """Out-of-fold figures per set at threshold ``t``: key facts (all of them right), false refusal, unanswerable
+    (and left-out) refused, sentences per answer, and the ceiling (right were every part answered)."""
     out: dict = {}
+    answered_at, right_at = np.array([reach(cf, o.hits) for cf, o in zip(conf, outcomes, strict=True)]).T
+    is_answered, right = answered_at >= t, right_at >= t
+    sentences = np.array([o.shown[cf >= t].sum() for cf, o in zip(conf, outcomes, strict=True)])
+    ceiling = np.array([o.right for o in outcomes])
     for name in sorted({e.set for e in exs}):
         m = np.array([e.set == name for e in exs])
         ans = m & np.array([e.answerable for e in exs])
         unans = m & ~np.array([e.answerable for e in exs])
-        answered = conf >= t
         left_out = unans & np.array([e.left_out for e in exs])
         true_unans = unans & ~left_out
         out[name] = {
             "n": int(ans.sum()),
-            "key_facts": float((answered & right & ans).sum() / max(1, ans.sum())),
-            "false_refusal": float((~answered & ans).sum() / max(1, ans.sum())),
-            "unanswerable_refused": float((~answered & true_unans).sum() / max(1, true_unans.sum())),
-            "left_out_refused": float((~answered & left_out).sum() / max(1, left_out.sum())),
-            "sentences": float(shown[ans & answered].mean()) if (ans & answered).any() else 0.0,
-            "ceiling": float(right[ans].mean()) if ans.any() else 0.0,
+            "key_facts": float((right & ans).sum() / max(1, ans.sum())),
+            "false_refusal": float((~is_answered & ans).sum() / max(1, ans.sum())),
+            "unanswerable_refused": float((~is_answered & true_unans).sum() / max(1, true_unans.sum())),
+            "left_out_refused": float((~is_answered & left_out).sum() / max(1, left_out.sum())),
+            "sentences": float(sentences[ans & is_answered].mean()) if (ans & is_answered).any() else 0.0,
+            "ceiling": float(ceiling[ans].mean()) if ans.any() else 0.0,
         }
     return out
 

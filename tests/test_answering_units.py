@@ -46,6 +46,21 @@ def test_a_question_names_its_years_numbers_and_latin_names_and_splits_into_part
     assert "When" not in en.names  # a sentence's first word is not a name
 
 
+@pytest.mark.parametrize(("question", "parts", "kinds"), [
+    ("Where was COP16 held, and how much did countries pledge?", ("Where was COP16 held", "how much did countries pledge?"),
+     ("place", "number")),
+    ("Who produced the report and when was it published?", ("Who produced the report", "when was it published?"),
+     ("person", "date")),
+    # "and what …" after words that ask nothing continues one question
+    ("Communities there are large, spread-out, and what other characteristic?",
+     ("Communities there are large, spread-out, and what other characteristic?",), ("other",)),
+    ("How did salt and pepper reach Europe?", ("How did salt and pepper reach Europe?",), ("other",)),
+])
+def test_an_english_and_that_opens_a_new_question_starts_a_new_part(question, parts, kinds):
+    q = parse_question(question)
+    assert q.parts == parts and q.kinds == kinds
+
+
 def test_what_a_question_asks_is_its_words_without_interrogatives_or_straddling_pairs():
     assert content("第三次会议是在哪里召开的？", "zh").split() == ["第三次会议是", "召开的？"]
     asked = TermWeights(["第三次会议在布加勒斯特举行。", "蓝色海洋。"]).asked(content("第三次会议是在哪里召开的？", "zh"))

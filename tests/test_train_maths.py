@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from eval.train import _fit, best_threshold, log_loss
+from eval.train import _fit, best_threshold, log_loss, reach
 from rag.answering.model import apply
 
 
@@ -10,9 +10,21 @@ def test_threshold_maximises_utility_of_right_answers_against_costly_wrong_ones(
     conf = np.array([0.9, 0.8, 0.7, 0.6])
     right = np.array([True, True, False, True])
     # shown from 0.9: +1; from 0.8: +2; from 0.7: +2 − 1.5; from 0.6: +3 − 1.5
-    assert best_threshold(conf, right, wrong_cost=1.5) == (0.8, 2.0)
+    right_at = np.where(right, conf, -1.0)
+    assert best_threshold(conf, right_at, wrong_cost=1.5) == (0.8, 2.0)
     # a cheap mistake is worth making to show the last right answer
-    assert best_threshold(conf, right, wrong_cost=0.5) == (0.6, 2.5)
+    assert best_threshold(conf, right_at, wrong_cost=0.5) == (0.6, 2.5)
+
+
+def test_a_question_in_parts_is_right_from_the_threshold_where_its_quoted_parts_hold_every_fact():
+    hits = np.array([[True, False], [False, True], [False, False]])  # parts × key facts
+    # parts quoted from 0.9 down: 0.9 holds the first fact, 0.4 adds the second
+    assert reach(np.array([0.9, 0.4, 0.7]), hits) == (0.9, 0.4)
+    # the second fact in the part of 0.7: right from 0.7 on, though the part of 0.2 holds nothing
+    assert reach(np.array([0.9, 0.2, 0.7]), hits[[0, 2, 1]]) == (0.9, 0.7)
+    # an unanswerable question (no key facts) is answered from its best part and never right
+    assert reach(np.array([0.3, 0.8]), np.zeros((2, 0), dtype=bool)) == (0.8, -1.0)
+    assert reach(np.array([0.6]), np.array([[False]])) == (0.6, -1.0)
 
 
 def test_standardised_fit_does_not_depend_on_a_features_units():

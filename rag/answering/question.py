@@ -57,6 +57,10 @@ _POINTS_BACK = {
     "en": re.compile(r"\b(this|these|those)\b", re.I),
 }
 _PART_END = re.compile(r"(?<=[？?；;])\s*")
+# English asks two things in one sentence with "…, and how much …": a new part where "and" opens a question
+_WH = r"(?:what|which|who|whom|whose|where|when|why|how)\b"
+_EN_AND_ASKS = re.compile(rf",?\s+and\s+(?={_WH})", re.I)
+_EN_ASKS = re.compile(rf"\b{_WH}", re.I)
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,})(?![A-Za-z0-9])")
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,40})[”\"》」』]")
@@ -106,8 +110,13 @@ def content(part: str, lang: Lang) -> str:
     return _ASKING[key].sub(" ", part)
 
 
-def _parts(text: str) -> tuple[str, ...]:
+def _parts(text: str, lang: Lang) -> tuple[str, ...]:
+    """The questions a message asks: split after a question mark or semicolon and, in English, before an
+    "and" that opens a new question when the words before it ask one too ("Where was COP16 held, and what did
+    it agree?"; not "…large, spread-out, and what other characteristic?")."""
     pieces = [p.strip() for p in _PART_END.split(text) if p and p.strip()]
+    if lang == "en":
+        pieces = [q for p in pieces for q in _split_and_asks(p)]
     merged: list[str] = []
     for p in pieces:  # a fragment too short to stand alone stays with the part before it
         if merged and len(re.sub(r"\W", "", p)) < 4:
@@ -115,6 +124,16 @@ def _parts(text: str) -> tuple[str, ...]:
         else:
             merged.append(p)
     return tuple(merged) or (text.strip(),)
+
+
+def _split_and_asks(piece: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _EN_AND_ASKS.finditer(piece):
+        if _EN_ASKS.search(piece, start, m.start()):
+            out.append(piece[start:m.start()].strip())
+            start = m.end()
+    return out + [piece[start:].strip()]
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -143,7 +162,7 @@ def parse_question(text: str, history: Sequence[Turn] = ()) -> Question:
     """Parse ``text`` (with the conversation so far) into a `Question`."""
     text = text.strip()
     lang = detect_language(text)
-    parts = _parts(text)
+    parts = _parts(text, lang)
     kinds = tuple(asked_kind(p, lang) for p in parts)
     return Question(
         text=text, lang=lang, parts=parts, kind=kinds[0], kinds=kinds,
