@@ -77,11 +77,13 @@ class Outcome:
 
     @property
     def right(self) -> bool:
-        """Every part answered holds every key fact between them (the judge's label)."""
+        """The quotes of all its parts hold every key fact between them (the judge's label, and the ceiling)."""
         return bool(self.hits.shape[1] and self.hits.any(axis=0).all())
 
 
 def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> Outcome:
+    """How ``ranker`` answers ``e``: per part, the best candidate and the runner-up when its probability is at
+    least ``second_ratio`` × the best's (as ``rag.answering.extractive.choose`` quotes them)."""
     rows, hits, shown = [], np.zeros((len(e.parts), e.n_facts), dtype=bool), np.zeros(len(e.parts), dtype=int)
     for p, (x, pc, facts) in enumerate(zip(e.parts, e.passages, e.facts, strict=True)):
         x = x if dense else without_dense(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)
