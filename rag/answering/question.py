@@ -45,10 +45,12 @@ _MONEY = {
     "zh": re.compile(r"资金|钱|金额|经费|拨款|捐款|费用|美元|欧元|英镑|日元|人民币"),
     "en": re.compile(r"\b(money|funding|dollars?|euros?|budget|costs?|spen[dt]|paid|donat\w*|invest\w*)\b", re.I),
 }
+# the English interrogatives: words a question asks with, and where an English part begins
+_WH = r"(?:what|which|who|whom|whose|where|when|why|how)\b"
 # the words that ask rather than name (no kind of their own): dropped, with the kind cues, from what a part asks
 _ASKING = {
     "zh": re.compile(r"什么|怎样|怎么|如何|是否|哪个|哪|吗|呢"),
-    "en": re.compile(r"\b(what|which|who|whom|whose|where|when|why|how|did|does|do|is|are|was|were)\b", re.I),
+    "en": re.compile(rf"\b(?:{_WH}|(?:did|does|do|is|are|was|were)\b)", re.I),
 }
 # a demonstrative before a noun points back to something said before ("这个计划", "该项目", "these alerts"):
 # asked in a conversation, the question names its topic there, not in its own words
@@ -58,7 +60,6 @@ _POINTS_BACK = {
 }
 _PART_END = re.compile(r"(?<=[？?；;])\s*")
 # English asks two things in one sentence with "…, and how much …": a new part where "and" opens a question
-_WH = r"(?:what|which|who|whom|whose|where|when|why|how)\b"
 _EN_AND_ASKS = re.compile(rf",?\s+and\s+(?={_WH})", re.I)
 _EN_ASKS = re.compile(rf"\b{_WH}", re.I)
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
