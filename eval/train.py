@@ -2,6 +2,7 @@
 
     python -m eval.train                 # XQuAD dev (zh + en) and the UNEP dev + extra sets
     python -m eval.train --report-only   # cross-validated figures of the current features, nothing written
+    python -m eval.train --hold          # the same at the shipped thresholds: a change at one operating point
 
 Data: ``eval.train_data.collect`` (every dev question featurised exactly as the app does, labelled, with
 left-out negatives; cached).
@@ -14,7 +15,8 @@ the ones that maximise utility on its own out-of-fold confidences, each question
 it (the parts at or above the threshold quoted): +1 for a right answer, −``WRONG_COST``
 for a wrong, partial or unanswerable one shown, 0 for a refusal (strengths of equal utility: the better log-loss).
 The figures printed are those out-of-fold ones: no question is judged by a model, or against a threshold,
-fitted on its article. Lexical-only variants are fitted on the same rows with the dense features zeroed.
+fitted on its article. The utility is flat over a wide band of thresholds, so a re-chosen threshold can jump
+with any change of the training rows; ``--hold`` compares a change at the shipped thresholds instead. Lexical-only variants are fitted on the same rows with the dense features zeroed.
 """
 
 from __future__ import annotations
@@ -119,8 +121,16 @@ def reach(conf: np.ndarray, hits: np.ndarray) -> tuple[float, float]:
     return float(conf[order[0]]), float(conf[order[complete[0]]]) if complete else -1.0
 
 
+def utility_at(answered_at: np.ndarray, right_at: np.ndarray, t: float, wrong_cost: float) -> float:
+    """The utility of answering from threshold ``t``: +1 per question answered rightly, −``wrong_cost`` per one
+    answered otherwise (``answered_at``, ``right_at``: per question, as ``reach`` gives them)."""
+    right = int((right_at >= t).sum())
+    return float(right - wrong_cost * (int((answered_at >= t).sum()) - right))
+
+
 def best_threshold(answered_at: np.ndarray, right_at: np.ndarray, wrong_cost: float) -> tuple[float, float]:
-    """The confidence threshold with the highest utility, and that utility; the lowest such on ties.
+    """The confidence threshold with the highest utility (``utility_at``), and that utility; the lowest such
+    on ties.
 
     Args:
         answered_at, right_at: per question, the highest threshold at which it is answered, and answered
@@ -132,10 +142,9 @@ def best_threshold(answered_at: np.ndarray, right_at: np.ndarray, wrong_cost: fl
     """
     best_t, best_u = 0.5, -np.inf
     for t in np.unique(np.round(answered_at[answered_at >= 0], 3)):
-        right = int((right_at >= t).sum())
-        u = right - wrong_cost * (int((answered_at >= t).sum()) - right)
+        u = utility_at(answered_at, right_at, float(t), wrong_cost)
         if u > best_u:
-            best_t, best_u = float(t), float(u)
+            best_t, best_u = float(t), u
     return best_t, best_u
 
 
@@ -163,9 +172,10 @@ def _judge_confidence(rows: Sequence[np.ndarray], right: np.ndarray, folds: Sequ
     return conf
 
 
-def train_lang(exs: list[Example], dense: bool, second_ratio: float,
-               wrong_cost: float = WRONG_COST) -> tuple[Linear, Linear, float, dict]:
-    """Ranker, answerability model and threshold for one language, with out-of-fold figures."""
+def train_lang(exs: list[Example], dense: bool, second_ratio: float, wrong_cost: float = WRONG_COST,
+               held: float | None = None) -> tuple[Linear, Linear, float, dict]:
+    """Ranker, answerability model and threshold for one language, with out-of-fold figures. ``held``: a
+    threshold to keep instead of choosing one (the judge's strength is then chosen by the utility there)."""
     folds = _folds(exs)
     outcomes: list[Outcome] = [Outcome(np.zeros(0), np.zeros((0, 0)), np.zeros(0))] * len(exs)
     for k in range(FOLDS):
@@ -181,13 +191,14 @@ def train_lang(exs: list[Example], dense: bool, second_ratio: float,
     for c in C_GRID:
         conf = _judge_confidence(rows, right, folds, c)
         answered_at, right_at = np.array([reach(cf, o.hits) for cf, o in zip(conf, outcomes, strict=True)]).T
-        t, u = best_threshold(answered_at, right_at, wrong_cost)
+        t, u = best_threshold(answered_at, right_at, wrong_cost) if held is None \
+            else (held, utility_at(answered_at, right_at, held, wrong_cost))
         scored.append((u, -log_loss(np.array([cf.min() for cf in conf]), right), t, c, conf))
-    _, _, best_t, best_c, conf = max(scored, key=lambda s: s[:2])  # utility; ties to the better log-loss
+    best_u, _, best_t, best_c, conf = max(scored, key=lambda s: s[:2])  # utility; ties to the better log-loss
     judge = _fit_judge(rows, right, best_c)
     ranker = _fit(*_rank_rows(exs, dense))
     stats = figures(exs, conf, outcomes, best_t)
-    stats["judge"] = {"C": best_c}
+    stats["judge"] = {"C": best_c, "utility": best_u}
     return ranker, judge, best_t, stats
 
 
@@ -230,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=ROOT / ".citeqa" / "train" / "cache",
                     help="featurised examples and embeddings (delete it after a feature or retrieval change)")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--hold", action="store_true",
+                    help="report at the shipped thresholds (rag/data/params.json) instead of choosing them anew, "
+                         "so that a change is compared at one operating point (nothing written)")
     ap.add_argument("--top-passages", type=int, default=load_params().answer.top_passages,
                     help="candidates come from this many best passages (a change needs a fresh --cache)")
     ap.add_argument("--second-ratio", type=float, default=AnswerParams().second_ratio)
@@ -242,12 +256,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         mine = [e for e in exs if e.lang == lang]
         for dense in (True, False):
             key = lang + ("" if dense else ".lexical")
-            rank[key], judge[key], thresholds[key], stats = train_lang(mine, dense, args.second_ratio, args.wrong_cost)
+            held = load_params().answer.threshold.get(key) if args.hold else None
+            rank[key], judge[key], thresholds[key], stats = train_lang(mine, dense, args.second_ratio, args.wrong_cost,
+                                                                       held)
             print(f"[{key}] threshold {thresholds[key]:.3f}")
             for name, s in stats.items():
                 print(f"  {name:9s} " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                                   for k, v in s.items()))
-    if args.report_only:
+    if args.report_only or args.hold:
         return 0
     old = load_params()
     answer = replace(old.answer, candidate_features=list(CANDIDATE_FEATURES), embedder=trained_embedder(),

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from eval.train import _fit, best_threshold, log_loss, reach
+from eval.train import _fit, best_threshold, log_loss, reach, utility_at
 from rag.answering.model import apply
 
 
@@ -14,6 +14,8 @@ def test_threshold_maximises_utility_of_right_answers_against_costly_wrong_ones(
     assert best_threshold(conf, right_at, wrong_cost=1.5) == (0.8, 2.0)
     # a cheap mistake is worth making to show the last right answer
     assert best_threshold(conf, right_at, wrong_cost=0.5) == (0.6, 2.5)
+    # the utility at a held threshold: from 0.7 two right and one wrong are shown
+    assert utility_at(conf, right_at, 0.7, wrong_cost=1.5) == 0.5
 
 
 def test_a_question_in_parts_is_right_from_the_threshold_where_its_quoted_parts_hold_every_fact():
