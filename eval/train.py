@@ -16,7 +16,8 @@ it (the parts at or above the threshold quoted): +1 for a right answer, −``WRO
 for a wrong, partial or unanswerable one shown, 0 for a refusal (strengths of equal utility: the better log-loss).
 The figures printed are those out-of-fold ones: no question is judged by a model, or against a threshold,
 fitted on its article. The utility is flat over a wide band of thresholds, so a re-chosen threshold can jump
-with any change of the training rows; ``--hold`` compares a change at the shipped thresholds instead. Lexical-only variants are fitted on the same rows with the dense features zeroed.
+with any change of the training rows; ``--hold`` compares a change at the shipped thresholds instead.
+Lexical-only variants are fitted on the same rows with the dense features zeroed.
 """
 
 from __future__ import annotations
