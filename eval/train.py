@@ -192,8 +192,8 @@ def train_lang(exs: list[Example], dense: bool, second_ratio: float, wrong_cost:
     for c in C_GRID:
         conf = _judge_confidence(rows, right, folds, c)
         answered_at, right_at = np.array([reach(cf, o.hits) for cf, o in zip(conf, outcomes, strict=True)]).T
-        t, u = best_threshold(answered_at, right_at, wrong_cost) if held is None \
-            else (held, utility_at(answered_at, right_at, held, wrong_cost))
+        t, u = (held, utility_at(answered_at, right_at, held, wrong_cost)) if held is not None \
+            else best_threshold(answered_at, right_at, wrong_cost)
         scored.append((u, -log_loss(np.array([cf.min() for cf in conf]), right), t, c, conf))
     best_u, _, best_t, best_c, conf = max(scored, key=lambda s: s[:2])  # utility; ties to the better log-loss
     judge = _fit_judge(rows, right, best_c)
@@ -252,21 +252,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="utility cost of a wrong answer shown (a right one gains 1, a refusal 0)")
     args = ap.parse_args(argv)
     exs = collect(args.cache, args.top_passages)
+    old = load_params()
+    shipped = old.answer.threshold if args.hold else {}
     rank, judge, thresholds = {}, {}, {}
     for lang in ("zh", "en"):
         mine = [e for e in exs if e.lang == lang]
         for dense in (True, False):
             key = lang + ("" if dense else ".lexical")
-            held = load_params().answer.threshold.get(key) if args.hold else None
             rank[key], judge[key], thresholds[key], stats = train_lang(mine, dense, args.second_ratio, args.wrong_cost,
-                                                                       held)
+                                                                       shipped.get(key))
             print(f"[{key}] threshold {thresholds[key]:.3f}")
             for name, s in stats.items():
                 print(f"  {name:9s} " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                                   for k, v in s.items()))
     if args.report_only or args.hold:
         return 0
-    old = load_params()
     answer = replace(old.answer, candidate_features=list(CANDIDATE_FEATURES), embedder=trained_embedder(),
                      answerable_features=list(ANSWERABLE_FEATURES), rank=rank, answerable=judge,
                      threshold=thresholds, second_ratio=args.second_ratio, top_passages=args.top_passages)
