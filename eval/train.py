@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from eval.train_data import ROOT, Example, collect
+from rag.answering.constraints import lacks
 from rag.answering.features import (
     ANSWERABLE_FEATURES,
     CANDIDATE_FEATURES,
@@ -72,22 +73,28 @@ def _rank_rows(exs: Sequence[Example], dense: bool) -> tuple[np.ndarray, np.ndar
 @dataclass
 class Outcome:
     """One question as an out-of-fold ranker answers it: per part, its answerability row, the key facts its
-    quoted sentences hold, and how many sentences it quotes."""
+    quoted sentences hold, how many sentences it quotes, and whether the app withholds them."""
 
     rows: np.ndarray  # parts × ANSWERABLE_FEATURES
     hits: np.ndarray  # parts × key facts
     shown: np.ndarray  # parts
+    withheld: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # parts: quotes lack the kind asked
 
     @property
     def right(self) -> bool:
         """The quotes of all its parts hold every key fact between them (the judge's label, and the ceiling)."""
         return bool(self.hits.shape[1] and self.hits.any(axis=0).all())
 
+    def shown_from(self, conf: np.ndarray) -> np.ndarray:
+        """The parts' confidences as the app acts on them: a part whose quotes the app withholds is never shown."""
+        return np.where(self.withheld, -1.0, conf) if len(self.withheld) else conf
+
 
 def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> Outcome:
     """How ``ranker`` answers ``e``: per part, the best candidate and the runner-up when its probability is at
     least ``second_ratio`` × the best's (as ``rag.answering.extractive.choose`` quotes them)."""
     rows, hits, shown = [], np.zeros((len(e.parts), e.n_facts), dtype=bool), np.zeros(len(e.parts), dtype=int)
+    withheld = np.zeros(len(e.parts), dtype=bool)
     for p, (x, pc, facts) in enumerate(zip(e.parts, e.passages, e.facts, strict=True)):
         x = x if dense else without_dense(x, CANDIDATE_FEATURES, DENSE_CANDIDATE)
         logits = apply(ranker, x)
@@ -98,9 +105,11 @@ def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> Ou
             probs = sigmoid(logits)
             picked = [order[0]] + [i for i in order[1:2] if probs[i] >= second_ratio * probs[order[0]]]
             shown[p] = len(picked)
+            if e.question is not None and e.texts:  # quotes lacking the kind asked are withheld (the app's check)
+                withheld[p] = lacks(e.question.kinds[p], e.question.money, [e.texts[i] for i in picked]) is not None
             if facts.shape[1]:
                 hits[p] = facts[picked].any(axis=0)
-    return Outcome(np.asarray(rows), hits, shown)
+    return Outcome(np.asarray(rows), hits, shown, withheld)
 
 
 def _folds(exs: Sequence[Example]) -> list[int]:
@@ -111,9 +120,9 @@ def _folds(exs: Sequence[Example]) -> list[int]:
 
 def reach(conf: np.ndarray, hits: np.ndarray) -> tuple[float, float]:
     """The highest thresholds at which a question is answered, and answered rightly, as the app answers it:
-    the parts whose confidence (``conf``, one per part) is at least the threshold are quoted; right when their
-    quotes hold every key fact (``hits``: parts × key facts). −1 where never (an unanswerable question, with
-    no key facts, is never right)."""
+    the parts whose confidence (``conf``, one per part; −1 for a part never shown) is at least the threshold
+    are quoted; right when their quotes hold every key fact (``hits``: parts × key facts). −1 where never (an
+    unanswerable question, with no key facts, is never right)."""
     if not len(conf):
         return -1.0, -1.0
     order = np.argsort(-conf, kind="stable")
@@ -191,7 +200,7 @@ def train_lang(exs: list[Example], dense: bool, second_ratio: float, wrong_cost:
     scored = []
     for c in C_GRID:
         conf = _judge_confidence(rows, right, folds, c)
-        answered_at, right_at = np.array([reach(cf, o.hits) for cf, o in zip(conf, outcomes, strict=True)]).T
+        answered_at, right_at = np.array([reach(o.shown_from(cf), o.hits) for cf, o in zip(conf, outcomes, strict=True)]).T
         t, u = (held, utility_at(answered_at, right_at, held, wrong_cost)) if held is not None \
             else best_threshold(answered_at, right_at, wrong_cost)
         scored.append((u, -log_loss(np.array([cf.min() for cf in conf]), right), t, c, conf))
@@ -207,9 +216,9 @@ def figures(exs: Sequence[Example], conf: Sequence[np.ndarray], outcomes: Sequen
     """Out-of-fold figures per set at threshold ``t``: key facts (all of them right), false refusal, unanswerable
     (and left-out) refused, sentences per answer, and the ceiling (right were every part answered)."""
     out: dict = {}
-    answered_at, right_at = np.array([reach(cf, o.hits) for cf, o in zip(conf, outcomes, strict=True)]).T
+    answered_at, right_at = np.array([reach(o.shown_from(cf), o.hits) for cf, o in zip(conf, outcomes, strict=True)]).T
     is_answered, right = answered_at >= t, right_at >= t
-    sentences = np.array([o.shown[cf >= t].sum() for cf, o in zip(conf, outcomes, strict=True)])
+    sentences = np.array([o.shown[o.shown_from(cf) >= t].sum() for cf, o in zip(conf, outcomes, strict=True)])
     ceiling = np.array([o.right for o in outcomes])
     for name in sorted({e.set for e in exs}):
         m = np.array([e.set == name for e in exs])

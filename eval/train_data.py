@@ -19,7 +19,7 @@ import numpy as np
 
 from eval.metrics import key_fact_hits, normalize
 from eval.sets import EvalItem, load_eval_set
-from rag.answering.question import parse_question
+from rag.answering.question import Question, parse_question
 
 TOP_K = 8
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,8 @@ class Example:
     positive: list[np.ndarray]  # per part: candidate is a positive
     n_facts: int
     left_out: bool = False  # an answerable question asked without its source passages
-    texts: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # the candidates' texts (the same for every part)
+    question: Question | None = None  # as parsed (attached by ``collect``, not cached)
 
 
 def xquad_dir() -> Path:
@@ -150,16 +151,20 @@ def collect(cache: Path, top_passages: int | None = None) -> list[Example]:
     corpora = {"xquad": xq / "corpus", "unep": ROOT / "corpus"}
     comps: dict[str, object] = {}
     for name, corpus, files, leave_out in sets:
-        def make(name=name, corpus=corpus, files=files, leave_out=leave_out):  # type: ignore[no-untyped-def]
+        items = [it for f in files for it in load_eval_set(f)[0]]
+        parsed = {it.id: parse_question(it.question, it.history) for it in items}
+
+        def make(name=name, corpus=corpus, items=items, leave_out=leave_out):  # type: ignore[no-untyped-def]
             if corpus not in comps:
                 comps[corpus] = _components(corpora[corpus], index_root / corpus)
                 if top_passages is not None:
                     comps[corpus].model.params = replace(comps[corpus].model.params, top_passages=top_passages)
             vectors = _with_vectors(comps[corpus], cache / f"vectors-{corpus}.pkl")
-            items = [it for f in files for it in load_eval_set(f)[0]]
             out = featurise(name, items, comps[corpus], leave_out)
             if vectors.available:
                 (cache / f"vectors-{corpus}.pkl").write_bytes(pickle.dumps(dict(vectors._docs)))
             return out
-        exs += _cached(cache / f"{name}.pkl", make)
+        for ex in _cached(cache / f"{name}.pkl", make):
+            ex.question = parsed[ex.id]
+            exs.append(ex)
     return exs

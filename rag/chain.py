@@ -19,7 +19,7 @@ from rag.answering.base import Answerer
 from rag.answering.constraints import caveat, refuses, unmet
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.model import Ranking, agreed
-from rag.answering.question import Question, parse_question
+from rag.answering.question import Kind, Question, parse_question
 from rag.cite import REFUSAL, Enforced, Support, enforce, render
 from rag.components import Components, refresh
 from rag.index.fusion import rrf
@@ -71,15 +71,16 @@ class _Run:
                 "notice": " ".join(dict.fromkeys(self.notices))}
 
     def answer(self, text: str, refused: bool, enforced: Enforced | None = None, final: bool = True,
-               note: str = "") -> Answer:
-        """The answer as shown; ``note``: the caveat that opens it (``Answer.caveat``), "" for none."""
+               note: str = "", unanswered: Sequence[str] = ()) -> Answer:
+        """The answer as shown; ``note``: the caveat that opens it (``Answer.caveat``), "" for none;
+        ``unanswered``: the question's parts it leaves unanswered (``Answer.unanswered``)."""
         timings = dict(self.timings, total_s=time.perf_counter() - self.t0)
         sentences = enforced.sentences if enforced and final and not refused else []
         cited = {n for s in sentences for n in s.citations}
         passages = [p for p in self.retrieved if p.n in cited] if sentences else self.retrieved[:OFFERED]
         answer = Answer(self.q.text, self.q.lang, text, refused, sentences, passages if final else [],
                         self.retrieved, self.mode(), timings, list(enforced.dropped) if enforced else [],
-                        self.confidence, note)
+                        self.confidence, note, list(unanswered) if final and not refused else [])
         return renumber(answer) if final else answer  # citations numbered [1], [2], … as they first appear
 
     def refusal(self, reason: str = "", enforced: Enforced | None = None, lead: str | None = None) -> Answer:
@@ -194,13 +195,19 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
             log.warning("%s", exc)
             run.notices.append(f"{exc}; showing an extractive answer instead.")
             enforced = None
+    unanswered: list[str] = []
+    kinds: tuple[Kind, ...] | None = None  # the kinds the quotes must show: all the question's, for an LLM draft
     if enforced is None:
         assert extractive is not None
         run.answerer_name = extractive.name
         if not ranking.answerable:
             yield run.refusal()
             return
-        enforced = Enforced(extractive.sentences(ranking), [], False)
+        quoted = extractive.quote(run.q, ranking)  # each part's quotes checked against its own kind
+        if not quoted.sentences:  # quotes without the kind of thing asked are not its answer
+            yield run.refusal(lead=caveat(quoted.lacking, run.q.reply_lang)) if quoted.lacking else run.refusal()
+            return
+        enforced, unanswered, kinds = Enforced(quoted.sentences, [], False), quoted.unanswered, ()
     run.timings["answer_s"] = time.perf_counter() - t
     if not enforced.sentences:
         yield run.refusal("", enforced)
@@ -210,13 +217,13 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
         shown = f"{ZH_QUOTE_NOTICE}\n{shown}"
     cited = {n for s in enforced.sentences for n in s.citations}
     missing = unmet(run.q, [s.text for s in enforced.sentences],
-                    [t for p in run.retrieved if p.n in cited for t in (p.chunk.text, p.chunk.title)])
+                    [t for p in run.retrieved if p.n in cited for t in (p.chunk.text, p.chunk.title)], kinds)
     if missing is not None and refuses(missing):  # quotes without the kind of thing asked are not its answer
         yield run.refusal(lead=caveat(missing, run.q.reply_lang))
         return
     # the quotes are the closest the documents hold, not the answer: say so first
     note = caveat(missing, run.q.reply_lang) if missing is not None else ""
-    yield run.answer(f"{note}\n{shown}" if note else shown, False, enforced, note=note)
+    yield run.answer(f"{note}\n{shown}" if note else shown, False, enforced, note=note, unanswered=unanswered)
 
 
 def _retry(run: _Run, answerer: Answerer, history: Sequence[Turn], draft: str, first: Enforced,

@@ -113,6 +113,8 @@ class Answer:
     # shown before the quotes when they miss what the question asks (a figure, a date, a year it names):
     # they are the closest the documents hold, not the answer (``rag.answering.constraints``); "" otherwise
     caveat: str = ""
+    # the parts of a question in parts that the documents do not answer (the others are answered)
+    unanswered: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +129,7 @@ class Answer:
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "confidence": round(float(self.confidence), 6),
             "caveat": self.caveat,
+            "unanswered": list(self.unanswered),
         }
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from rag.answering.candidates import candidates, passage_candidates
-from rag.answering.extractive import choose, sentences_of
+from rag.answering.constraints import Unmet
+from rag.answering.extractive import ExtractiveAnswerer, choose, sentences_of
 from rag.answering.features import CANDIDATE_FEATURES, candidate_features, kind_shown, retriever_shares
 from rag.answering.model import AnswerModel, ModelMissing, PartRanking, Ranking, agreed, sigmoid
 from rag.answering.question import content, parse_question
@@ -237,3 +238,19 @@ def test_retriever_shares_are_each_passages_score_over_the_best_and_english_uses
     assert zh[id(c)] == (0.0, 0.0)  # neither list returned it
     en = retriever_shares(parse_question("What is it?"), [a, b, c])
     assert en[id(c)][0] == 1.0 and en[id(a)][0] == 0.0  # BM25 over English words says nothing of Chinese text
+
+
+def test_a_part_whose_quotes_lack_the_figure_it_asks_is_left_unanswered_and_the_other_part_answered():
+    q = parse_question("讲习班在哪里举行？有多少人参加？")
+    p = _passage("讲习班在内罗毕举行。讲习班得到了瑞典政府的资助。")
+    cands = passage_candidates(p)
+    where = PartRanking(q.parts[0], cands, np.zeros((2, 1)), np.array([3.0, -3.0]))
+    how_many = PartRanking(q.parts[1], cands, np.zeros((2, 1)), np.array([-3.0, 3.0]))  # no figure in its best
+    answerer = ExtractiveAnswerer(AnswerModel(AnswerParams(), TermWeights([]), Vectors(None)), 4)
+    quoted = answerer.quote(q, Ranking([where, how_many], np.zeros((2, 1)), [0.9, 0.9], 0.5))
+    assert [s.text for s in quoted.sentences] == ["讲习班在内罗毕举行。"]
+    assert quoted.unanswered == ["有多少人参加？"] and quoted.lacking == Unmet("figure")
+    # asked alone, the figure part has nothing to show: nothing is quoted, and the refusal can say why
+    alone = parse_question("讲习班有多少人参加？")
+    refused = answerer.quote(alone, Ranking([how_many], np.zeros((1, 1)), [0.9], 0.5))
+    assert refused.sentences == [] and refused.lacking == Unmet("figure")

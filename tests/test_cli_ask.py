@@ -33,7 +33,7 @@ def test_json_is_the_answer_dict_with_chinese_unescaped(corpus_components):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"question", "language", "answer", "refused", "sentences", "passages", "retrieved", "mode",
-                         "timings", "confidence", "caveat"}
+                         "timings", "confidence", "caveat", "unanswered"}
     assert "联络人" in result.output  # ensure_ascii=False
     assert len(data["retrieved"]) == 5 and not data["refused"]
     cited = {n for s in data["sentences"] for n in s["citations"]}

@@ -40,6 +40,12 @@ def test_an_answer_lists_its_references_with_cite_title_and_the_cleaned_supporti
     assert "<li>[1] UNEP/EA.6/4，第4段" in html and "<blockquote>" in html
 
 
+def test_an_answer_in_part_exports_the_parts_it_could_not_confirm_after_the_answer():
+    md = answer_markdown(_answer(question="会员国提名了多少名联络人？他们来自哪些国家？", unanswered=["他们来自哪些国家？"]))
+    assert md.index("联络人参加工作组[1]。") < md.index("以下部分未能确认答案（请核查所引段落）：他们来自哪些国家？")
+    assert "未能确认" not in answer_markdown(_answer())
+
+
 def test_a_refusal_exports_what_the_closest_passages_were_about():
     md = answer_markdown(_answer(refused=True, sentences=[], answer="文档中没有找到相关信息。"))
     assert "文档中没有找到答案。最接近的段落" in md and "**最接近的段落（供核查）**" in md

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from eval.train import _fit, best_threshold, log_loss, reach, utility_at
+from eval.train import Outcome, _fit, best_threshold, log_loss, reach, utility_at
 from rag.answering.model import apply
 
 
@@ -27,6 +27,16 @@ def test_a_question_in_parts_is_right_from_the_threshold_where_its_quoted_parts_
     # an unanswerable question (no key facts) is answered from its best part and never right
     assert reach(np.array([0.3, 0.8]), np.zeros((2, 0), dtype=bool)) == (0.8, -1.0)
     assert reach(np.array([0.6]), np.array([[False]])) == (0.6, -1.0)
+
+
+def test_a_part_whose_quotes_the_app_withholds_is_never_shown():
+    hits = np.array([[True, False], [False, True]])
+    withheld = Outcome(np.zeros((2, 1)), hits, np.array([1, 1]), np.array([False, True]))
+    conf = withheld.shown_from(np.array([0.9, 0.5]))
+    # the second part's quotes lack what it asks: the first part is shown from 0.9, the question never right
+    assert reach(conf, hits) == (0.9, -1.0)
+    both = Outcome(np.zeros((2, 1)), hits, np.array([1, 1]), np.array([True, True]))
+    assert reach(both.shown_from(np.array([0.9, 0.5])), hits) == (-1.0, -1.0)
 
 
 def test_standardised_fit_does_not_depend_on_a_features_units():

@@ -133,6 +133,14 @@ def test_a_caveated_answer_is_marked_apart_from_a_plain_answer_with_its_caveat_f
     assert "caveated" not in render_answer(answer(), 0)
 
 
+def test_an_answer_to_some_parts_of_a_question_names_the_parts_it_could_not_confirm():
+    html = render_answer(answer(unanswered=["有多少人参加？"]), 0)
+    assert 'class="hint unanswered"' in html and "未能确认答案（请核查所引段落）：有多少人参加？" in html
+    english = render_answer(answer(question="Where?", language="en", unanswered=["how many attended?"]), 0)
+    assert "No confirmed answer to: how many attended? (check the cited passages)." in english
+    assert "unanswered" not in render_answer(answer(), 0)
+
+
 def test_sources_show_title_section_paragraph_score_and_highlight_the_cited_sentence():
     html = render_sources(answer(), 0)
     assert html.count('<details class="src"') == 2

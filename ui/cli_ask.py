@@ -38,12 +38,14 @@ def format_answer(answer: Any) -> str:
     """The answer as plain text: the answer (a refusal says what the closest passages were about), the
     notice, then each cited (or offered) passage by its reference ("UNEP/EA.6/8, para. 5"), title and text."""
     from rag.reference import listed_reference
-    from ui.support import closest_note
+    from ui.support import closest_note, unanswered_note
 
     lang = "en" if answer.language == "en" else "zh"
     lines = [answer.answer, ""]
     if answer.refused and closest_note(answer):
         lines[1:1] = [closest_note(answer)]
+    if unanswered_note(answer):
+        lines[1:1] = [unanswered_note(answer)]
     if answer.mode.get("notice"):
         lines += [f"({answer.mode['notice']})", ""]
     if answer.passages:

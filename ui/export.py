@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from rag.reference import listed_reference
 from rag.renumber import MARKER_RE
 from rag.types import Answer
-from ui.support import refusal_note, supporting_quote
+from ui.support import refusal_note, supporting_quote, unanswered_note
 
 # what can open markup inside a line (our own prefix always starts the line): emphasis, code, links and
 # images ([ ] — "(" and "!" then mean nothing), HTML tags and entities, tables, strike-through, headings
@@ -59,6 +59,8 @@ def answer_markdown(answer: Answer, level: int = 2) -> str:
         lines += [md_escape(refusal_note(answer)), ""]
     else:
         lines += [_answer_text(answer.answer), ""]
+        if unanswered_note(answer):
+            lines += [md_escape(unanswered_note(answer)), ""]
     if answer.passages:
         lines += [f"**{w['closest'] if answer.refused else w['refs']}**", ""]
         for p in sorted(answer.passages, key=lambda p: p.n):

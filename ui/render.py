@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from rag.reference import cite_string, part_note, place_label
 from rag.renumber import MARKER_RE
 from rag.types import Answer, Chunk, Passage
-from ui.support import cited_spans, closest_note, supporting_spans
+from ui.support import cited_spans, closest_note, supporting_spans, unanswered_note
 
 __all__ = ["supporting_spans"]  # part of this module's API (the chat's highlight), kept in ui.support
 _NUM_RE = re.compile(r"\d+")
@@ -89,6 +89,8 @@ def render_answer(answer: Answer, turn: int, *, final: bool = True) -> str:
         hint = closest_note(answer) or ("The documents do not answer this." if answer.language == "en"
                                          else "文档中没有找到答案。")
         return f'<div class="citeqa-answer refusal">{body}<div class="hint">{esc(hint)}</div></div>'
+    if unanswered_note(answer):
+        body += f'<div class="hint unanswered">{esc(unanswered_note(answer))}</div>'
     if answer.caveat:
         return f'<div class="citeqa-answer caveated">{body}</div>'
     return f'<div class="citeqa-answer">{body}</div>'

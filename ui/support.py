@@ -126,6 +126,17 @@ def passage_topic(passage: Passage, lang: str) -> str:
     return f"《{title}》{section}" if section else f"《{title}》"
 
 
+def unanswered_note(answer: Answer) -> str:
+    """In the question's language: the parts of the question whose answer the model could not confirm in the
+    quotes (refused, or quotes lacking what the part asks), "" for none. Not "the documents do not say": the
+    quotes for another part may hold it, so the reader is sent to check them."""
+    if answer.refused or not answer.unanswered:
+        return ""
+    if answer.language == "en":
+        return f"No confirmed answer to: {' '.join(answer.unanswered)} (check the cited passages)."
+    return f"以下部分未能确认答案（请核查所引段落）：{''.join(answer.unanswered)}"
+
+
 def closest_note(answer: Answer, limit: int = 3) -> str:
     """In the question's language: what the closest passages (offered under Sources) were about — their
     titles and sections; "" when none were found."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rag.answering.features import DATE, kind_shown
-from rag.answering.question import YEAR, Question
+from rag.answering.question import KINDS, YEAR, Kind, Question
 from rag.numbers import number_values
 
 CAVEATS = {
@@ -83,13 +83,30 @@ def refuses(u: Unmet) -> bool:
     return u.what in ("figure", "amount", "date")
 
 
-def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> Unmet | None:
+def lacks(kind: Kind, money: bool, quotes: Sequence[str]) -> Unmet | None:
+    """What quotes chosen for a part of kind ``kind`` lack of the kind of thing it asks, or None: a figure for a
+    number (an amount with its currency when ``money`` is asked about), a date for a date. Such quotes cannot
+    be that part's answer (``refuses``)."""
+    text = " ".join(quotes)
+    if text and kind == "number" and money and not shows_amount(text):
+        return Unmet("amount")
+    if text and kind == "number" and not shows_figure(text):
+        return Unmet("figure")
+    if text and kind == "date" and kind_shown("date", text) == 0.0:
+        return Unmet("date")
+    return None
+
+
+def unmet(question: Question, quotes: Sequence[str], context: Sequence[str],
+          kinds: Sequence[Kind] | None = None) -> Unmet | None:
     """The first thing ``question`` asks that ``quotes`` (the shown sentences) do not hold, or None.
 
     Args:
         question: the parsed question.
         quotes: the texts of the sentences shown as the answer.
         context: where a named year may hold instead (the cited passages' text and their documents' titles).
+        kinds: the asked-for kinds the quotes must show (``lacks``); the question's, by default. ``()`` where
+            each part's quotes were checked against its own kind already (the extractive answerer).
 
     Returns:
         An ``Unmet`` for a figure asked and none quoted (an amount, when money is asked), a date asked and none
@@ -100,13 +117,10 @@ def unmet(question: Question, quotes: Sequence[str], context: Sequence[str]) -> 
     """
     if not quotes:
         return None
+    for kind in sorted(set(question.kinds if kinds is None else kinds), key=KINDS.index):
+        if (lacking := lacks(kind, question.money, quotes)) is not None:
+            return lacking
     text = " ".join(quotes)
-    if "number" in question.kinds and question.money and not shows_amount(text):
-        return Unmet("amount")
-    if "number" in question.kinds and not shows_figure(text):
-        return Unmet("figure")
-    if "date" in question.kinds and kind_shown("date", text) == 0.0:
-        return Unmet("date")
     around = (text + " " + " ".join(context)).lower()
     missing = tuple(y for y in question.years if y not in around)
     if missing:

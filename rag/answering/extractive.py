@@ -1,13 +1,16 @@
 """The extractive answerer: quotes the best-ranked candidate of each answerable part of the question
 (and a second one when the model rates it nearly as high), each citing its passage, with the quoted span's
-offsets. No LLM, offline."""
+offsets. A part whose quotes lack the kind of thing it asks (a figure, an amount, a date:
+``rag.answering.constraints.lacks``) is not answered with them. No LLM, offline."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from rag.answering.base import Answerer
 from rag.answering.candidates import Candidate
+from rag.answering.constraints import Unmet, lacks
 from rag.answering.model import AnswerModel, Ranking
 from rag.answering.question import Question, parse_question
 from rag.types import Lang, Passage, Sentence, Turn
@@ -17,21 +20,34 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.passage is b.passage and a.start < b.end and b.start < a.end
 
 
-def choose(ranking: Ranking, second_ratio: float, limit: int) -> list[Candidate]:
-    """The candidates to quote: per answerable part its best, plus the runner-up when its probability is
-    at least ``second_ratio`` × the best's; a sentence two parts choose is quoted once; at most ``limit``; in
-    reading order within each part."""
-    chosen: list[Candidate] = []
+def picks(ranking: Ranking, second_ratio: float) -> list[list[Candidate]]:
+    """Per part, the candidates to quote: for an answerable part its best, plus the runner-up when its
+    probability is at least ``second_ratio`` × the best's; nothing for a part below the threshold."""
+    out: list[list[Candidate]] = []
     for pr, confident in zip(ranking.parts, ranking.part_answerable, strict=True):
         if not confident or not pr.candidates:
+            out.append([])
             continue
         order = pr.order
         picked = order[:2] if len(order) > 1 and pr.probability(order[1]) >= second_ratio * pr.probability(order[0]) \
             else order[:1]
-        new = [pr.candidates[i] for i in picked if not any(_overlaps(pr.candidates[i], c) for c in chosen)]
-        new.sort(key=lambda c: (c.passage.n, c.start))
+        out.append([pr.candidates[i] for i in picked])
+    return out
+
+
+def merge(per_part: Sequence[Sequence[Candidate]], limit: int) -> list[Candidate]:
+    """The parts' candidates in part order, each part's in reading order; a sentence two parts choose is
+    quoted once; at most ``limit``."""
+    chosen: list[Candidate] = []
+    for cands in per_part:
+        new = sorted((c for c in cands if not any(_overlaps(c, d) for d in chosen)), key=lambda c: (c.passage.n, c.start))
         chosen.extend(new)
     return chosen[:limit]
+
+
+def choose(ranking: Ranking, second_ratio: float, limit: int) -> list[Candidate]:
+    """The candidates to quote for every answerable part (``picks``, ``merge``)."""
+    return merge(picks(ranking, second_ratio), limit)
 
 
 def sentences_of(chosen: Sequence[Candidate]) -> list[Sentence]:
@@ -42,6 +58,16 @@ def render(sentences: Sequence[Sentence]) -> str:
     return "\n".join(f"{s.text}{''.join(f'[{n}]' for n in s.citations)}" for s in sentences)
 
 
+@dataclass
+class Quoted:
+    """What the extractive answerer quotes: the sentences, the parts of the question they leave unanswered,
+    and what the quotes of a withheld part lacked (the first such; None when no part was withheld)."""
+
+    sentences: list[Sentence]
+    unanswered: list[str] = field(default_factory=list)
+    lacking: Unmet | None = None
+
+
 class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
@@ -49,13 +75,27 @@ class ExtractiveAnswerer(Answerer):
         self.model = model
         self.max_sentences = max_sentences
 
-    def sentences(self, ranking: Ranking) -> list[Sentence]:
-        """The quoted sentences for a ranked question (empty when no part is answerable)."""
-        return sentences_of(choose(ranking, self.model.params.second_ratio, self.max_sentences))
+    def quote(self, question: Question, ranking: Ranking) -> Quoted:
+        """The quoted sentences for a ranked question. A part below the threshold, or whose quotes lack the kind
+        of thing it asks, is left unanswered (its quotes are not shown); the other parts are answered."""
+        kept: list[list[Candidate]] = []
+        unanswered: list[str] = []
+        lacking: Unmet | None = None
+        for part, kind, cands in zip(question.parts, question.kinds, picks(ranking, self.model.params.second_ratio),
+                                     strict=True):
+            missing = lacks(kind, question.money, [c.text for c in cands]) if cands else None
+            if missing is not None and lacking is None:
+                lacking = missing
+            if not cands or missing is not None:
+                unanswered.append(part)
+                kept.append([])
+            else:
+                kept.append(cands)
+        return Quoted(sentences_of(merge(kept, self.max_sentences)), unanswered, lacking)
 
-    def answer(self, question: Question, passages: Sequence[Passage]) -> tuple[list[Sentence], Ranking]:
+    def answer(self, question: Question, passages: Sequence[Passage]) -> tuple[Quoted, Ranking]:
         ranking = self.model.rank(question, passages)
-        return self.sentences(ranking), ranking
+        return self.quote(question, ranking), ranking
 
     def draft(self, question: str, passages: Sequence[Passage], lang: Lang, history: Sequence[Turn] = ()) -> str:
-        return render(self.answer(parse_question(question, history), passages)[0])
+        return render(self.answer(parse_question(question, history), passages)[0].sentences)
