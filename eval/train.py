@@ -12,7 +12,8 @@ answerability model (the judge) over ``ANSWERABLE_FEATURES`` of the top candidat
 ranker scores (folds by document, so no question is scored by a ranker that saw its article). The judge
 reads standardised features; its regularisation strength (from ``C_GRID``) and the refusal threshold are
 the ones that maximise utility on its own out-of-fold confidences, each question answered as the app answers
-it (the parts at or above the threshold quoted): +1 for a right answer, −``WRONG_COST``
+it (the parts at or above the threshold quoted, except a part whose quotes lack the figure, amount or date it
+asks: ``rag.answering.constraints.lacks``): +1 for a right answer, −``WRONG_COST``
 for a wrong, partial or unanswerable one shown, 0 for a refusal (strengths of equal utility: the better log-loss).
 The figures printed are those out-of-fold ones: no question is judged by a model, or against a threshold,
 fitted on its article. The utility is flat over a wide band of thresholds, so a re-chosen threshold can jump

@@ -208,6 +208,7 @@ def _run(question: str, components: Components, history: Sequence[Turn | dict[st
             yield run.refusal(lead=caveat(quoted.lacking, run.q.reply_lang)) if quoted.lacking else run.refusal()
             return
         enforced, unanswered, kinds = Enforced(quoted.sentences, [], False), quoted.unanswered, ()
+        run.confidence = quoted.confidence  # the parts shown
     run.timings["answer_s"] = time.perf_counter() - t
     if not enforced.sentences:
         yield run.refusal("", enforced)

@@ -247,8 +247,8 @@ def test_a_part_whose_quotes_lack_the_figure_it_asks_is_left_unanswered_and_the_
     where = PartRanking(q.parts[0], cands, np.zeros((2, 1)), np.array([3.0, -3.0]))
     how_many = PartRanking(q.parts[1], cands, np.zeros((2, 1)), np.array([-3.0, 3.0]))  # no figure in its best
     answerer = ExtractiveAnswerer(AnswerModel(AnswerParams(), TermWeights([]), Vectors(None)), 4)
-    quoted = answerer.quote(q, Ranking([where, how_many], np.zeros((2, 1)), [0.9, 0.9], 0.5))
-    assert [s.text for s in quoted.sentences] == ["讲习班在内罗毕举行。"]
+    quoted = answerer.quote(q, Ranking([where, how_many], np.zeros((2, 1)), [0.9, 0.6], 0.5))
+    assert [s.text for s in quoted.sentences] == ["讲习班在内罗毕举行。"] and quoted.confidence == 0.9
     assert quoted.unanswered == ["有多少人参加？"] and quoted.lacking == Unmet("figure")
     # asked alone, the figure part has nothing to show: nothing is quoted, and the refusal can say why
     alone = parse_question("讲习班有多少人参加？")

@@ -61,11 +61,13 @@ def render(sentences: Sequence[Sentence]) -> str:
 @dataclass
 class Quoted:
     """What the extractive answerer quotes: the sentences, the parts of the question they leave unanswered,
-    and what the quotes of a withheld part lacked (the first such; None when no part was withheld)."""
+    what the quotes of a withheld part lacked (the first such; None when no part was withheld), and the
+    answer's confidence (the weakest quoted part's; the ranking's when nothing is quoted)."""
 
     sentences: list[Sentence]
     unanswered: list[str] = field(default_factory=list)
     lacking: Unmet | None = None
+    confidence: float = 0.0
 
 
 class ExtractiveAnswerer(Answerer):
@@ -81,8 +83,10 @@ class ExtractiveAnswerer(Answerer):
         kept: list[list[Candidate]] = []
         unanswered: list[str] = []
         lacking: Unmet | None = None
-        for part, kind, cands in zip(question.parts, question.kinds, picks(ranking, self.model.params.second_ratio),
-                                     strict=True):
+        shown: list[float] = []
+        for part, kind, cands, conf in zip(question.parts, question.kinds,
+                                           picks(ranking, self.model.params.second_ratio), ranking.part_confidence,
+                                           strict=True):
             missing = lacks(kind, question.money, [c.text for c in cands]) if cands else None
             if missing is not None and lacking is None:
                 lacking = missing
@@ -91,7 +95,9 @@ class ExtractiveAnswerer(Answerer):
                 kept.append([])
             else:
                 kept.append(cands)
-        return Quoted(sentences_of(merge(kept, self.max_sentences)), unanswered, lacking)
+                shown.append(conf)
+        return Quoted(sentences_of(merge(kept, self.max_sentences)), unanswered, lacking,
+                      min(shown) if shown else ranking.confidence)
 
     def answer(self, question: Question, passages: Sequence[Passage]) -> tuple[Quoted, Ranking]:
         ranking = self.model.rank(question, passages)
