@@ -32,6 +32,7 @@ import numpy as np
 
 from eval.train_data import ROOT, Example, collect
 from rag.answering.constraints import lacks
+from rag.answering.extractive import quoted_indices
 from rag.answering.features import (
     ANSWERABLE_FEATURES,
     CANDIDATE_FEATURES,
@@ -93,7 +94,7 @@ class Outcome:
 
 def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> Outcome:
     """How ``ranker`` answers ``e``: per part, the best candidate and the runner-up when its probability is at
-    least ``second_ratio`` × the best's (as ``rag.answering.extractive.choose`` quotes them)."""
+    least ``second_ratio`` × the best's (``rag.answering.extractive.quoted_indices``, as the app quotes them)."""
     rows, hits, shown = [], np.zeros((len(e.parts), e.n_facts), dtype=bool), np.zeros(len(e.parts), dtype=int)
     withheld = np.zeros(len(e.parts), dtype=bool)
     for p, (x, pc, facts) in enumerate(zip(e.parts, e.passages, e.facts, strict=True)):
@@ -102,9 +103,7 @@ def _outcome(e: Example, ranker: Linear, dense: bool, second_ratio: float) -> Ou
         row = answerable_features(logits, x, [], pc)
         rows.append(row if dense else without_dense(row[None, :], ANSWERABLE_FEATURES, DENSE_ANSWERABLE)[0])
         if len(logits):
-            order = np.argsort(-logits)
-            probs = sigmoid(logits)
-            picked = [order[0]] + [i for i in order[1:2] if probs[i] >= second_ratio * probs[order[0]]]
+            picked = quoted_indices(logits, second_ratio)
             shown[p] = len(picked)
             if e.question is not None and e.texts:  # quotes lacking the kind asked are withheld (the app's check)
                 withheld[p] = lacks(e.question.kinds[p], e.question.money, [e.texts[i] for i in picked]) is not None

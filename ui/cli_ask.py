@@ -44,8 +44,8 @@ def format_answer(answer: Any) -> str:
     lines = [answer.answer, ""]
     if answer.refused and closest_note(answer):
         lines[1:1] = [closest_note(answer)]
-    if unanswered_note(answer):
-        lines[1:1] = [unanswered_note(answer)]
+    if note := unanswered_note(answer):
+        lines[1:1] = [note]
     if answer.mode.get("notice"):
         lines += [f"({answer.mode['notice']})", ""]
     if answer.passages:

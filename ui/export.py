@@ -59,8 +59,8 @@ def answer_markdown(answer: Answer, level: int = 2) -> str:
         lines += [md_escape(refusal_note(answer)), ""]
     else:
         lines += [_answer_text(answer.answer), ""]
-        if unanswered_note(answer):
-            lines += [md_escape(unanswered_note(answer)), ""]
+        if note := unanswered_note(answer):
+            lines += [md_escape(note), ""]
     if answer.passages:
         lines += [f"**{w['closest'] if answer.refused else w['refs']}**", ""]
         for p in sorted(answer.passages, key=lambda p: p.n):

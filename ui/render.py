@@ -89,8 +89,8 @@ def render_answer(answer: Answer, turn: int, *, final: bool = True) -> str:
         hint = closest_note(answer) or ("The documents do not answer this." if answer.language == "en"
                                          else "文档中没有找到答案。")
         return f'<div class="citeqa-answer refusal">{body}<div class="hint">{esc(hint)}</div></div>'
-    if unanswered_note(answer):
-        body += f'<div class="hint unanswered">{esc(unanswered_note(answer))}</div>'
+    if note := unanswered_note(answer):
+        body += f'<div class="hint unanswered">{esc(note)}</div>'
     if answer.caveat:
         return f'<div class="citeqa-answer caveated">{body}</div>'
     return f'<div class="citeqa-answer">{body}</div>'

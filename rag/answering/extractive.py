@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from rag.answering.base import Answerer
 from rag.answering.candidates import Candidate
 from rag.answering.constraints import Unmet, lacks
-from rag.answering.model import AnswerModel, Ranking
+from rag.answering.model import AnswerModel, Ranking, sigmoid
 from rag.answering.question import Question, parse_question
 from rag.types import Lang, Passage, Sentence, Turn
 
@@ -20,19 +22,20 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.passage is b.passage and a.start < b.end and b.start < a.end
 
 
+def quoted_indices(logits: np.ndarray, second_ratio: float) -> list[int]:
+    """The candidates a part quotes, by index: the best, plus the runner-up when its probability is at least
+    ``second_ratio`` × the best's (none without candidates). ``eval.train`` answers as the app does with it."""
+    if not len(logits):
+        return []
+    order = [int(i) for i in np.argsort(-logits, kind="stable")]
+    probs = sigmoid(logits)
+    return order[:2] if len(order) > 1 and probs[order[1]] >= second_ratio * probs[order[0]] else order[:1]
+
+
 def picks(ranking: Ranking, second_ratio: float) -> list[list[Candidate]]:
-    """Per part, the candidates to quote: for an answerable part its best, plus the runner-up when its
-    probability is at least ``second_ratio`` × the best's; nothing for a part below the threshold."""
-    out: list[list[Candidate]] = []
-    for pr, confident in zip(ranking.parts, ranking.part_answerable, strict=True):
-        if not confident or not pr.candidates:
-            out.append([])
-            continue
-        order = pr.order
-        picked = order[:2] if len(order) > 1 and pr.probability(order[1]) >= second_ratio * pr.probability(order[0]) \
-            else order[:1]
-        out.append([pr.candidates[i] for i in picked])
-    return out
+    """Per part, the candidates to quote (``quoted_indices``); nothing for a part below the threshold."""
+    return [[pr.candidates[i] for i in quoted_indices(pr.logits, second_ratio)] if confident else []
+            for pr, confident in zip(ranking.parts, ranking.part_answerable, strict=True)]
 
 
 def merge(per_part: Sequence[Sequence[Candidate]], limit: int) -> list[Candidate]:
